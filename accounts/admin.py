@@ -1,0 +1,207 @@
+"""Admin for people: register employees and visitors with their photos inline.
+
+Saving goes through the services, so photos are checked, stored and indexed exactly as through
+the API; the index state and rejection reason show on each photo.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts import services
+from accounts.models import Employee, FacePhoto, Visitor
+from recognition.images import ImageRejected, prepare_image
+from recognition.services import photo_delete, photo_enroll, photo_reindex, photo_remove_face
+
+
+class FacePhotoForm(forms.ModelForm):
+    class Meta:
+        model = FacePhoto
+        fields = ["image"]
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        if image and "image" in self.changed_data:
+            try:
+                prepare_image(image)
+            except ImageRejected as rejected:
+                raise forms.ValidationError(rejected.message, code=rejected.code) from None
+            image.seek(0)
+        return image
+
+
+class FacePhotoInline(admin.TabularInline):
+    model = FacePhoto
+    form = FacePhotoForm
+    extra = 1
+    fields = ["preview", "image", "state", "rejection_reason", "face_id", "indexed_at"]
+    readonly_fields = ["preview", "state", "rejection_reason", "face_id", "indexed_at"]
+
+    @admin.display(description="Photo")
+    def preview(self, photo: FacePhoto) -> str:
+        if not photo.pk:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="" style="height:64px;border-radius:4px">',
+            f"/photos/{photo.pk}/",
+        )
+
+
+class PersonAdmin(admin.ModelAdmin):
+    """What the employee and visitor admins share."""
+
+    inlines = [FacePhotoInline]
+    search_fields = ["name", "email"]
+    readonly_fields = ["consent_recorded_at", "created_at"]
+    actions = ["record_consent", "reindex_faces", "remove_faces"]
+    person_fieldsets = (
+        ("Deny list", {"fields": ["denied", "denied_reason"]}),
+        (
+            "Consent to biometric processing",
+            {
+                "fields": ["consent_recorded_by", "consent_recorded_at"],
+                "description": "No face is indexed until consent is recorded.",
+            },
+        ),
+    )
+
+    @admin.display(description="Photos")
+    def photo_summary(self, person) -> str:
+        photos = list(person.photos.all())
+        indexed = sum(photo.state == FacePhoto.State.INDEXED for photo in photos)
+        return f"{indexed}/{len(photos)} indexed"
+
+    @admin.display(boolean=True, description="Consent")
+    def consent(self, person) -> bool:
+        return person.has_consent
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("photos")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.person_update(person=obj)
+        else:
+            if obj.consent_recorded_by and not obj.consent_recorded_at:
+                obj.consent_recorded_at = timezone.now()
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for photo in formset.deleted_objects:
+            photo_delete(photo=photo)
+        for photo in instances:
+            if photo.pk is None:
+                upload = photo.image.file
+                upload.seek(0)
+                photo_enroll(person=form.instance, upload=upload)
+            else:
+                photo.save()
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        services.person_erase(person=obj)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset:
+            services.person_erase(person=person)
+
+    @admin.action(description="Record consent (by me) and index their photos")
+    def record_consent(self, request, queryset):
+        for person in queryset:
+            services.consent_record(person=person, recorded_by=request.user.get_username())
+        self.message_user(request, f"Consent recorded for {queryset.count()} people.")
+
+    @admin.action(description="Re-index faces of selected people")
+    def reindex_faces(self, request, queryset):
+        count = sum(services.photos_reindex(person=person) for person in queryset)
+        self.message_user(request, f"{count} photos queued for indexing.")
+
+    @admin.action(description="Remove faces of selected people from the collection")
+    def remove_faces(self, request, queryset):
+        photos = FacePhoto.objects.filter(person__in=queryset).exclude(face_id="")
+        count = 0
+        for photo in photos:
+            photo_remove_face(photo=photo)
+            count += 1
+        self.message_user(request, f"{count} faces removed.", messages.WARNING)
+
+
+@admin.register(Employee)
+class EmployeeAdmin(PersonAdmin):
+    list_display = [
+        "name",
+        "staff_number",
+        "department",
+        "active",
+        "denied",
+        "consent",
+        "photo_summary",
+    ]
+    list_filter = ["active", "denied", "department"]
+    search_fields = [*PersonAdmin.search_fields, "staff_number", "department"]
+    fieldsets = (
+        (None, {"fields": ["name", "email", "staff_number", "department", "active"]}),
+        *PersonAdmin.person_fieldsets,
+    )
+
+
+@admin.register(Visitor)
+class VisitorAdmin(PersonAdmin):
+    list_display = [
+        "name",
+        "company",
+        "host",
+        "visit_start",
+        "visit_end",
+        "status",
+        "denied",
+        "consent",
+        "photo_summary",
+    ]
+    list_filter = ["status", "denied"]
+    search_fields = [*PersonAdmin.search_fields, "company"]
+    autocomplete_fields = ["host"]
+    date_hierarchy = "visit_start"
+    fieldsets = (
+        (None, {"fields": ["name", "email", "company", "host"]}),
+        ("Visit", {"fields": ["visit_start", "visit_end", "status"]}),
+        *PersonAdmin.person_fieldsets,
+    )
+
+
+@admin.register(FacePhoto)
+class FacePhotoAdmin(admin.ModelAdmin):
+    """Every photo with its index state, to find and fix rejected ones."""
+
+    list_display = ["id", "person", "state", "rejection_reason", "face_id", "created_at"]
+    list_filter = ["state", "rejection_reason", "person__kind"]
+    search_fields = ["person__name", "face_id"]
+    list_select_related = ["person"]
+    actions = ["reindex", "remove_face"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # photos are added on the person's page
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj):
+        photo_delete(photo=obj)
+
+    def delete_queryset(self, request, queryset):
+        for photo in queryset:
+            photo_delete(photo=photo)
+
+    @admin.action(description="Re-index selected photos")
+    def reindex(self, request, queryset):
+        for photo in queryset:
+            photo_reindex(photo=photo)
+        self.message_user(request, f"{queryset.count()} photos queued for indexing.")
+
+    @admin.action(description="Remove faces of selected photos from the collection")
+    def remove_face(self, request, queryset):
+        for photo in queryset:
+            photo_remove_face(photo=photo)
+        self.message_user(request, "Faces removed.", messages.WARNING)

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("employees/", views.EmployeeListCreateApi.as_view(), name="employee-list"),
+    path("employees/<int:pk>/", views.EmployeeDetailApi.as_view(), name="employee-detail"),
+    path(
+        "employees/<int:person_id>/photos/",
+        views.EmployeePhotosApi.as_view(),
+        name="employee-photos",
+    ),
+    path(
+        "employees/<int:person_id>/photos/<int:photo_id>/",
+        views.EmployeePhotoDetailApi.as_view(),
+        name="employee-photo-detail",
+    ),
+    path("visitors/", views.VisitorListCreateApi.as_view(), name="visitor-list"),
+    path("visitors/<int:pk>/", views.VisitorDetailApi.as_view(), name="visitor-detail"),
+    path(
+        "visitors/<int:person_id>/photos/", views.VisitorPhotosApi.as_view(), name="visitor-photos"
+    ),
+    path(
+        "visitors/<int:person_id>/photos/<int:photo_id>/",
+        views.VisitorPhotoDetailApi.as_view(),
+        name="visitor-photo-detail",
+    ),
+]

@@ -1,0 +1,118 @@
+"""People ImageSift knows: employees and visitors, their consent, deny-list state and photos."""
+
+import uuid
+from pathlib import PurePath
+
+from django.db import models
+from django.utils import timezone
+
+
+class Person(models.Model):
+    """What employees and visitors share; the face collection knows people by this primary key."""
+
+    class Kind(models.TextChoices):
+        EMPLOYEE = "employee", "Employee"
+        VISITOR = "visitor", "Visitor"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, editable=False)
+    name = models.CharField(max_length=200, db_index=True)
+    email = models.EmailField(blank=True)
+    denied = models.BooleanField(
+        "on deny list", default=False, help_text="Refuse entry even when the face matches."
+    )
+    denied_reason = models.CharField(max_length=500, blank=True)
+    consent_recorded_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who recorded this person's consent to biometric processing.",
+    )
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_recorded_at is not None
+
+
+class Employee(Person):
+    staff_number = models.CharField(max_length=50, unique=True)
+    department = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True, help_text="Inactive employees are denied entry.")
+
+    def save(self, *args, **kwargs):
+        self.kind = Person.Kind.EMPLOYEE  # the discriminator, not business logic
+        super().save(*args, **kwargs)
+
+
+class Visitor(Person):
+    class Status(models.TextChoices):
+        EXPECTED = "expected", "Expected"
+        ON_SITE = "on_site", "On site"
+        LEFT = "left", "Left"
+        CANCELLED = "cancelled", "Cancelled"
+
+    company = models.CharField(max_length=200, blank=True)
+    host = models.ForeignKey(
+        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="visitors"
+    )
+    visit_start = models.DateTimeField()
+    visit_end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.EXPECTED)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visit_end__gt=models.F("visit_start")),
+                name="visit_ends_after_start",
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        self.kind = Person.Kind.VISITOR
+        super().save(*args, **kwargs)
+
+
+def photo_upload_path(photo: "FacePhoto", filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower() or ".jpg"
+    return f"photos/{photo.person_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class FacePhoto(models.Model):
+    """One enrolment photo and the state of its face in the collection."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        INDEXED = "indexed", "Indexed"
+        REJECTED = "rejected", "Rejected"
+        REMOVED = "removed", "Face removed"
+
+    class Rejection(models.TextChoices):
+        NO_FACE = "no_face", "No face found"
+        SEVERAL_FACES = "several_faces", "Several faces"
+        FACE_TOO_SMALL = "face_too_small", "Face too small"
+        TOO_BLURRY = "too_blurry", "Too blurry"
+        TOO_DARK = "too_dark", "Too dark"
+        NO_CONSENT = "no_consent", "No consent recorded"
+        UNREADABLE = "unreadable", "Image unreadable"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_upload_path, max_length=300)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    rejection_reason = models.CharField(max_length=32, choices=Rejection.choices, blank=True)
+    face_id = models.CharField(max_length=64, blank=True, db_index=True)
+    face_box = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person_id", "id"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of {self.person}"

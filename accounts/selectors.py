@@ -1,0 +1,65 @@
+"""Reads of people; no writes here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Employee, FacePhoto, Person, Visitor
+
+
+def person_specific(person_id: int) -> Employee | Visitor | None:
+    """The employee or visitor with this person id, or None."""
+    person = (
+        Person.objects.select_related("employee", "visitor", "visitor__host")
+        .filter(pk=person_id)
+        .first()
+    )
+    return as_specific(person) if person else None
+
+
+def as_specific(person: Person) -> Employee | Visitor:
+    """The Employee or Visitor behind a Person row."""
+    if isinstance(person, Employee | Visitor):
+        return person
+    return person.employee if person.kind == Person.Kind.EMPLOYEE else person.visitor
+
+
+def people_by_keys(person_keys: Iterable[str]) -> dict[str, Employee | Visitor]:
+    """People by the keys the face collection knows them by (their primary keys as text)."""
+    ids = [int(key) for key in person_keys if key.isdigit()]
+    people = Person.objects.select_related("employee", "visitor", "visitor__host").filter(
+        pk__in=ids
+    )
+    return {str(person.pk): as_specific(person) for person in people}
+
+
+def _search(queryset: QuerySet, search: str, *fields: str) -> QuerySet:
+    if not search:
+        return queryset
+    condition = Q()
+    for field in ("name", "email", *fields):
+        condition |= Q(**{f"{field}__icontains": search})
+    return queryset.filter(condition)
+
+
+def employees_list(*, search: str = "", active: bool | None = None) -> QuerySet[Employee]:
+    queryset = _search(Employee.objects.all(), search, "staff_number", "department")
+    if active is not None:
+        queryset = queryset.filter(active=active)
+    return queryset.prefetch_related("photos")
+
+
+def visitors_list(*, search: str = "", host_id: int | None = None) -> QuerySet[Visitor]:
+    queryset = _search(Visitor.objects.select_related("host"), search, "company")
+    if host_id is not None:
+        queryset = queryset.filter(host_id=host_id)
+    return queryset.prefetch_related("photos")
+
+
+def photo_for_display(person: Person) -> FacePhoto | None:
+    """The photo to show for a person: the first indexed one, else the first at all."""
+    photos = list(person.photos.all())
+    indexed = [photo for photo in photos if photo.state == FacePhoto.State.INDEXED]
+    return (indexed or photos or [None])[0]

@@ -1,0 +1,82 @@
+"""The verification API: verify a face, read the audit log."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.roles import Role
+from imagesift.api import HasRole
+from recognition import selectors, services
+from recognition.api.serializers import VerificationSerializer
+from recognition.models import Verification
+
+
+class VerificationListCreateApi(generics.ListAPIView):
+    """`GET`: the audit log, newest first. `POST`: verify the face in a photo."""
+
+    permission_classes = [HasRole]
+    read_roles = write_roles = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
+    serializer_class = VerificationSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    class FilterSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=Verification.Decision.choices, required=False)
+        channel = serializers.ChoiceField(choices=Verification.Channel.choices, required=False)
+        person = serializers.IntegerField(required=False, source="person_id")
+        since = serializers.DateTimeField(required=False)
+        until = serializers.DateTimeField(required=False)
+
+    class InputSerializer(serializers.Serializer):
+        image = serializers.FileField(help_text="A JPEG, PNG or WebP photo with a face.")
+        channel = serializers.ChoiceField(
+            choices=[Verification.Channel.API, Verification.Channel.UI],
+            default=Verification.Channel.API,
+            help_text="`ui` when the front-desk page sends it.",
+        )
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.verifications_list(**filters.validated_data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("decision", enum=Verification.Decision.values),
+            OpenApiParameter("channel", enum=Verification.Channel.values),
+            OpenApiParameter("person", int),
+            OpenApiParameter("since", str, description="ISO 8601 date-time"),
+            OpenApiParameter("until", str, description="ISO 8601 date-time"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: VerificationSerializer,
+            400: inline_serializer(
+                "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
+            ),
+            413: inline_serializer(
+                "TooLarge", {"detail": serializers.CharField(), "code": serializers.CharField()}
+            ),
+        },
+    )
+    def post(self, request):
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        verification = services.verification_perform(
+            upload=payload.validated_data["image"],
+            channel=payload.validated_data["channel"],
+            operator=request.user,
+        )
+        return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+
+class VerificationDetailApi(generics.RetrieveAPIView):
+    permission_classes = [HasRole]
+    read_roles = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
+    serializer_class = VerificationSerializer
+    queryset = selectors.verifications_list()

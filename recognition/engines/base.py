@@ -1,0 +1,138 @@
+"""The recognition engine interface and the small values that cross it.
+
+Nothing outside `recognition/engines/` imports dlib, numpy arrays of faces or AWS clients: it
+talks to a `FaceEngine` and gets these frozen dataclasses back.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from recognition.images import PreparedImage
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """A face's bounding box in pixels of the (orientation-corrected) image."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+    @property
+    def area(self) -> int:
+        return self.width * self.height
+
+    def as_dict(self) -> dict[str, int]:
+        return {"left": self.left, "top": self.top, "width": self.width, "height": self.height}
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    box: FaceBox
+    confidence: float
+    sharpness: float
+    brightness: float
+
+
+class Rejection(enum.StrEnum):
+    """Why a face cannot be used; values match `FacePhoto.Rejection`."""
+
+    NO_FACE = "no_face"
+    SEVERAL_FACES = "several_faces"
+    FACE_TOO_SMALL = "face_too_small"
+    TOO_BLURRY = "too_blurry"
+    TOO_DARK = "too_dark"
+
+
+class FaceRejected(Exception):
+    """The image holds no face good enough to index or search."""
+
+    def __init__(self, reason: Rejection, detail: str = ""):
+        self.reason = reason
+        self.detail = detail or reason.value.replace("_", " ")
+        super().__init__(self.detail)
+
+
+class EngineUnavailable(Exception):
+    """The engine cannot serve requests now (misconfigured, throttled, unreachable)."""
+
+
+@dataclass(frozen=True)
+class IndexedFace:
+    face_id: str
+    face: DetectedFace
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    """One enrolled person matching a probe: the best of all their faces."""
+
+    person_key: str
+    face_id: str
+    similarity: float  # 0-100
+
+
+@dataclass(frozen=True)
+class FaceSearch:
+    """The result of searching the largest face of a probe image."""
+
+    face: DetectedFace | None
+    faces_seen: int
+    matches: tuple[FaceMatch, ...] = ()
+    rejection: Rejection | None = None
+
+    @property
+    def best(self) -> FaceMatch | None:
+        return self.matches[0] if self.matches else None
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    """Minimum face size (px), sharpness and brightness (0-255) a face must have."""
+
+    min_face_px: int
+    min_sharpness: float
+    min_brightness: float
+
+    def check(self, face: DetectedFace) -> None:
+        if min(face.box.width, face.box.height) < self.min_face_px:
+            raise FaceRejected(
+                Rejection.FACE_TOO_SMALL,
+                f"face is {min(face.box.width, face.box.height)} px; at least "
+                f"{self.min_face_px} px needed",
+            )
+        if face.brightness < self.min_brightness:
+            raise FaceRejected(Rejection.TOO_DARK, "face is too dark to recognise")
+        if face.sharpness < self.min_sharpness:
+            raise FaceRejected(Rejection.TOO_BLURRY, "face is too blurry to recognise")
+
+
+class FaceEngine(abc.ABC):
+    """Index, search, delete and detect faces in one face collection."""
+
+    name: str
+
+    @abc.abstractmethod
+    def detect_faces(self, image: PreparedImage) -> list[DetectedFace]:
+        """All faces in the image, largest first."""
+
+    @abc.abstractmethod
+    def index_face(
+        self, image: PreparedImage, *, person_key: str, gate: QualityGate
+    ) -> IndexedFace:
+        """Add the image's single face to the collection, or raise `FaceRejected`."""
+
+    @abc.abstractmethod
+    def search_face(
+        self, image: PreparedImage, *, threshold: float, max_results: int = 3
+    ) -> FaceSearch:
+        """Match the image's largest face against the collection, best person first."""
+
+    @abc.abstractmethod
+    def delete_faces(self, face_ids: Sequence[str]) -> None:
+        """Remove faces from the collection; unknown ids are ignored."""

@@ -1,0 +1,242 @@
+"""The embedded `local` engine: dlib's HOG detector, 5-point alignment and ResNet descriptor.
+
+Face vectors persist in the database (`StoredFace`); each process keeps them as one float32
+matrix and reloads it when the collection's version changes (another process may have changed
+it). Models load lazily, once per process, from the `face_recognition_models` package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import dlib
+import numpy as np
+from django.db import transaction
+from django.db.models import F
+
+from recognition.engines.base import (
+    DetectedFace,
+    FaceBox,
+    FaceEngine,
+    FaceMatch,
+    FaceRejected,
+    FaceSearch,
+    IndexedFace,
+    QualityGate,
+    Rejection,
+)
+from recognition.images import PreparedImage
+from recognition.models import CollectionVersion, StoredFace
+
+COLLECTION = "local"
+DESCRIPTOR_SIZE = 128
+# Detection runs on a copy no larger than this (HOG time grows with the pixel count); small
+# images are upsampled once so that faces of ~40 px are found.
+DETECT_MAX_SIDE = 800
+UPSAMPLE_BELOW_SIDE = 400
+# dlib's descriptor distance mapped onto 0-100: distance 0 -> 100, DISTANCE_AT_ZERO -> 0.
+DISTANCE_AT_ZERO = 1.0
+
+
+def similarity_from_distance(distance: np.ndarray | float) -> np.ndarray | float:
+    """Similarity on a 0-100 scale from the L2 distance of two dlib descriptors."""
+    return np.clip(100.0 * (1.0 - np.asarray(distance) / DISTANCE_AT_ZERO), 0.0, 100.0)
+
+
+@cache
+def _models() -> tuple:
+    spec = importlib.util.find_spec("face_recognition_models")  # importing it needs pkg_resources
+    if spec is None or spec.origin is None:
+        raise RuntimeError("The face_recognition_models package is not installed.")
+    folder = Path(spec.origin).parent / "models"
+    return (
+        dlib.get_frontal_face_detector(),
+        dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat")),
+        dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat")),
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A detected face with what the descriptor needs; never leaves this module."""
+
+    face: DetectedFace
+    chip: np.ndarray
+
+
+def _chip_quality(chip: np.ndarray) -> tuple[float, float]:
+    """Sharpness (variance of the Laplacian) and brightness (mean grey) of a face chip."""
+    grey = chip.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    inner = grey[25:125, 25:125]  # the face itself, without the padding around it
+    laplacian = (
+        inner[:-2, 1:-1]
+        + inner[2:, 1:-1]
+        + inner[1:-1, :-2]
+        + inner[1:-1, 2:]
+        - 4 * inner[1:-1, 1:-1]
+    )
+    return float(laplacian.var()), float(inner.mean())
+
+
+def _find_faces(image: PreparedImage) -> list[_Found]:
+    detector, shape_predictor, _ = _models()
+    rgb = np.asarray(image.pixels)
+    height, width = rgb.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+    small = rgb
+    if scale < 1.0:
+        small = np.asarray(
+            image.pixels.resize((round(width * scale), round(height * scale)), reducing_gap=2.0)
+        )
+    upsample = 1 if max(small.shape[:2]) < UPSAMPLE_BELOW_SIDE else 0
+    rectangles, scores, _ = detector.run(small, upsample, 0.0)
+    found = []
+    for rect, score in zip(rectangles, scores, strict=True):
+        left, top = max(0, round(rect.left() / scale)), max(0, round(rect.top() / scale))
+        right = min(width, round((rect.right() + 1) / scale))
+        bottom = min(height, round((rect.bottom() + 1) / scale))
+        if right <= left or bottom <= top:
+            continue
+        shape = shape_predictor(rgb, dlib.rectangle(left, top, right, bottom))
+        chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
+        sharpness, brightness = _chip_quality(chip)
+        box = FaceBox(left=left, top=top, width=right - left, height=bottom - top)
+        found.append(_Found(DetectedFace(box, float(score), sharpness, brightness), chip))
+    found.sort(key=lambda item: item.face.box.area, reverse=True)
+    return found
+
+
+def _descriptor(chip: np.ndarray) -> np.ndarray:
+    return np.asarray(_models()[2].compute_face_descriptor(chip), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class _Gallery:
+    """One immutable snapshot of the collection, grouped by person for per-person scoring."""
+
+    version: int
+    vectors: np.ndarray  # (faces, 128) float32, sorted by person
+    squared_norms: np.ndarray
+    face_ids: np.ndarray
+    person_keys: np.ndarray  # one per person
+    person_starts: np.ndarray  # index of each person's first row in `vectors`
+
+    @classmethod
+    def load(cls, version: int) -> _Gallery:
+        rows = list(
+            StoredFace.objects.order_by("person_key", "face_id").values_list(
+                "person_key", "face_id", "vector"
+            )
+        )
+        vectors = np.zeros((len(rows), DESCRIPTOR_SIZE), dtype=np.float32)
+        for row, (_, _, vector) in enumerate(rows):
+            vectors[row] = np.frombuffer(vector, dtype="<f4")
+        keys = np.array([key for key, _, _ in rows], dtype=object)
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(rows) else np.array([])
+        return cls(
+            version=version,
+            vectors=vectors,
+            squared_norms=np.einsum("ij,ij->i", vectors, vectors),
+            face_ids=np.array([str(face_id) for _, face_id, _ in rows], dtype=object),
+            person_keys=keys[starts] if len(rows) else keys,
+            person_starts=starts.astype(np.intp),
+        )
+
+    def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
+        """(person key, face id, distance) of the `count` nearest people, nearest first."""
+        if not len(self.vectors):
+            return []
+        squared = self.squared_norms - 2.0 * (self.vectors @ query) + float(query @ query)
+        per_person = np.minimum.reduceat(squared, self.person_starts)
+        count = min(count, len(per_person))
+        nearest = np.argpartition(per_person, count - 1)[:count]
+        nearest = nearest[np.argsort(per_person[nearest])]
+        ends = np.r_[self.person_starts[1:], len(squared)]
+        results = []
+        for person in nearest:
+            start, end = self.person_starts[person], ends[person]
+            best_row = start + int(np.argmin(squared[start:end]))
+            distance = float(np.sqrt(max(per_person[person], 0.0)))
+            results.append((self.person_keys[person], self.face_ids[best_row], distance))
+        return results
+
+
+class LocalEngine(FaceEngine):
+    name = "local"
+
+    def __init__(self) -> None:
+        self._gallery: _Gallery | None = None
+        self._reload_lock = threading.Lock()
+
+    # --- faces ---------------------------------------------------------------------------------
+    def detect_faces(self, image: PreparedImage) -> list[DetectedFace]:
+        return [found.face for found in _find_faces(image)]
+
+    def index_face(
+        self, image: PreparedImage, *, person_key: str, gate: QualityGate
+    ) -> IndexedFace:
+        found = _find_faces(image)
+        if not found:
+            raise FaceRejected(Rejection.NO_FACE, "no face found in the photo")
+        if len(found) > 1:
+            raise FaceRejected(
+                Rejection.SEVERAL_FACES, f"{len(found)} faces found; an enrolment photo needs one"
+            )
+        gate.check(found[0].face)
+        vector = _descriptor(found[0].chip)
+        with transaction.atomic():
+            stored = StoredFace.objects.create(
+                person_key=person_key, vector=vector.astype("<f4").tobytes()
+            )
+            _bump_version()
+        return IndexedFace(face_id=str(stored.face_id), face=found[0].face)
+
+    def search_face(
+        self, image: PreparedImage, *, threshold: float, max_results: int = 3
+    ) -> FaceSearch:
+        found = _find_faces(image)
+        if not found:
+            return FaceSearch(face=None, faces_seen=0, rejection=Rejection.NO_FACE)
+        largest = found[0]
+        query = _descriptor(largest.chip)
+        matches = tuple(
+            FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
+            for key, face_id, distance in self._current_gallery().closest_people(query, max_results)
+            if (similarity := float(similarity_from_distance(distance))) >= threshold
+        )
+        return FaceSearch(face=largest.face, faces_seen=len(found), matches=matches)
+
+    def delete_faces(self, face_ids: Sequence[str]) -> None:
+        if not face_ids:
+            return
+        with transaction.atomic():
+            deleted, _ = StoredFace.objects.filter(face_id__in=list(face_ids)).delete()
+            if deleted:
+                _bump_version()
+
+    # --- the in-memory gallery -----------------------------------------------------------------
+    def _current_gallery(self) -> _Gallery:
+        version = (
+            CollectionVersion.objects.filter(name=COLLECTION)
+            .values_list("version", flat=True)
+            .first()
+            or 0
+        )
+        gallery = self._gallery
+        if gallery is None or gallery.version != version:
+            with self._reload_lock:
+                gallery = self._gallery
+                if gallery is None or gallery.version != version:
+                    gallery = self._gallery = _Gallery.load(version)
+        return gallery
+
+
+def _bump_version() -> None:
+    updated = CollectionVersion.objects.filter(name=COLLECTION).update(version=F("version") + 1)
+    if not updated:
+        CollectionVersion.objects.get_or_create(name=COLLECTION, defaults={"version": 1})

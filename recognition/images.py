@@ -1,0 +1,129 @@
+"""Checking and decoding uploaded images before any engine sees them."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+SUPPORTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class ImageRejected(Exception):
+    """An upload that is not an image we can use; `status` is the HTTP status to answer with."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        self.code = code
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """A decoded, orientation-corrected RGB image and the bytes it came from."""
+
+    content: bytes
+    format: str
+    pixels: Image.Image
+
+    @property
+    def width(self) -> int:
+        return self.pixels.width
+
+    @property
+    def height(self) -> int:
+        return self.pixels.height
+
+    @property
+    def extension(self) -> str:
+        return {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[self.format]
+
+    @property
+    def content_type(self) -> str:
+        return SUPPORTED_FORMATS[self.format]
+
+
+def read_upload(upload: IO[bytes] | bytes) -> bytes:
+    """The bytes of an upload, refusing it early when it is over the configured size."""
+    max_bytes = int(settings.IMAGESIFT_MAX_UPLOAD_MB * 1024 * 1024)
+    if isinstance(upload, bytes):
+        content = upload
+    else:
+        size = getattr(upload, "size", None)
+        if size is not None and size > max_bytes:
+            raise _too_large(size)
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        content = upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise _too_large(len(content))
+    if not content:
+        raise ImageRejected("empty_file", "The uploaded file is empty.")
+    return content
+
+
+def _too_large(size: int) -> ImageRejected:
+    limit = settings.IMAGESIFT_MAX_UPLOAD_MB
+    return ImageRejected(
+        "file_too_large",
+        f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit:g} MB.",
+        status=413,
+    )
+
+
+def prepare_image(upload: IO[bytes] | bytes) -> PreparedImage:
+    """Decode an upload into a `PreparedImage`, or raise `ImageRejected` saying what is wrong.
+
+    Refuses non-images, unsupported formats, truncated or corrupt files, decompression bombs,
+    files over the size limit and images under the minimum side; honours EXIF orientation.
+    """
+    content = read_upload(upload)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+            image_format = image.format or ""
+            if image_format not in SUPPORTED_FORMATS:
+                raise ImageRejected(
+                    "unsupported_format",
+                    f"{image_format or 'This'} images are not supported; "
+                    f"send {', '.join(SUPPORTED_FORMATS)}.",
+                    status=415,
+                )
+            width, height = image.size
+            if width * height > settings.IMAGESIFT_MAX_IMAGE_PIXELS:
+                raise _bomb(width, height)
+            image.load()
+    except ImageRejected:
+        raise
+    except UnidentifiedImageError:
+        raise ImageRejected("not_an_image", "The file is not an image.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _bomb(*image.size) from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageRejected(
+            "corrupt_image", f"The image is truncated or corrupt ({error})."
+        ) from None
+
+    min_side = settings.IMAGESIFT_MIN_IMAGE_PX
+    if min(width, height) < min_side:
+        raise ImageRejected(
+            "image_too_small",
+            f"The image is {width}x{height} px; both sides must be at least {min_side} px.",
+        )
+    pixels = ImageOps.exif_transpose(image).convert("RGB")
+    return PreparedImage(content=content, format=image_format, pixels=pixels)
+
+
+def _bomb(width: int, height: int) -> ImageRejected:
+    return ImageRejected(
+        "image_too_many_pixels",
+        f"The image is {width}x{height} px, over the limit of "
+        f"{settings.IMAGESIFT_MAX_IMAGE_PIXELS:,} pixels.",
+        status=413,
+    )

@@ -1,0 +1,78 @@
+"""The verification audit log, and the local engine's face collection."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Verification(models.Model):
+    """One verification: append-only; only the probe image expires after the retention period."""
+
+    class Decision(models.TextChoices):
+        EMPLOYEE = "employee", "Employee"
+        VISITOR = "visitor", "Registered visitor"
+        VISITOR_OUTSIDE_WINDOW = "visitor_outside_window", "Visitor outside visit window"
+        DENIED = "denied", "Denied"
+        UNKNOWN = "unknown", "Unknown"
+        NO_FACE = "no_face", "No usable face"
+
+    class Channel(models.TextChoices):
+        UI = "ui", "Front desk"
+        API = "api", "API"
+        CLI = "cli", "Command line"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    operator_name = models.CharField(max_length=150, blank=True)
+    decision = models.CharField(max_length=32, choices=Decision.choices, db_index=True)
+    reason = models.CharField(max_length=300, blank=True)
+    person = models.ForeignKey(
+        "accounts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="verifications",
+    )
+    # Kept so that the log still says who it was after the person is erased.
+    person_name = models.CharField(max_length=200, blank=True)
+    similarity = models.FloatField(null=True, blank=True)
+    face_box = models.JSONField(null=True, blank=True)
+    faces_seen = models.PositiveSmallIntegerField(default=0)
+    probe_image = models.FileField(upload_to="probes/%Y/%m/%d/", blank=True, max_length=300)
+    probe_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    engine = models.CharField(max_length=32)
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["person", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class StoredFace(models.Model):
+    """A face vector of the `local` engine's collection (other engines keep faces remotely)."""
+
+    face_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person_key = models.CharField(max_length=64, db_index=True)
+    vector = models.BinaryField()  # float32, little-endian
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Face {self.face_id} of person {self.person_key}"
+
+
+class CollectionVersion(models.Model):
+    """Bumped on every change of the local collection, so each process knows to reload."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
