@@ -35,9 +35,10 @@ from recognition.models import CollectionVersion, StoredFace
 
 COLLECTION = "local"
 DESCRIPTOR_SIZE = 128
-# Detection runs on a copy no larger than this (HOG time grows with the pixel count); small
-# images are upsampled once so that faces of ~40 px are found.
+# Detection scans a copy no larger than this (HOG time grows with the pixel count) ...
 DETECT_MAX_SIDE = 800
+# ... or, for verification, first one this small: it finds faces over ~1/3 of the frame height.
+COARSE_MAX_SIDE = 320
 UPSAMPLE_BELOW_SIDE = 400
 # dlib's descriptor distance mapped onto 0-100: distance 0 -> 100, DISTANCE_AT_ZERO -> 0.
 DISTANCE_AT_ZERO = 1.0
@@ -83,30 +84,49 @@ def _chip_quality(chip: np.ndarray) -> tuple[float, float]:
     return float(laplacian.var()), float(inner.mean())
 
 
-def _find_faces(image: PreparedImage) -> list[_Found]:
-    detector, shape_predictor, _ = _models()
-    rgb = np.asarray(image.pixels)
-    height, width = rgb.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
-    small = rgb
+def _detect(image: PreparedImage, max_side: int) -> list[tuple[dlib.rectangle, float]]:
+    """HOG detections in full-image coordinates, scanning a copy at most `max_side` wide.
+
+    Small images (not small copies) are upsampled once so that faces of ~40 px are found.
+    """
+    detector = _models()[0]
+    scale = min(1.0, max_side / max(image.width, image.height))
+    pixels = image.pixels
     if scale < 1.0:
-        small = np.asarray(
-            image.pixels.resize((round(width * scale), round(height * scale)), reducing_gap=2.0)
-        )
-    upsample = 1 if max(small.shape[:2]) < UPSAMPLE_BELOW_SIDE else 0
-    rectangles, scores, _ = detector.run(small, upsample, 0.0)
-    found = []
+        size = (round(image.width * scale), round(image.height * scale))
+        pixels = pixels.resize(size, reducing_gap=2.0)
+    upsample = 1 if max(image.width, image.height) < UPSAMPLE_BELOW_SIDE else 0
+    rectangles, scores, _ = detector.run(np.asarray(pixels), upsample, 0.0)
+    detections = []
     for rect, score in zip(rectangles, scores, strict=True):
         left, top = max(0, round(rect.left() / scale)), max(0, round(rect.top() / scale))
-        right = min(width, round((rect.right() + 1) / scale))
-        bottom = min(height, round((rect.bottom() + 1) / scale))
-        if right <= left or bottom <= top:
-            continue
-        shape = shape_predictor(rgb, dlib.rectangle(left, top, right, bottom))
+        right = min(image.width, round((rect.right() + 1) / scale))
+        bottom = min(image.height, round((rect.bottom() + 1) / scale))
+        if right > left and bottom > top:
+            detections.append((dlib.rectangle(left, top, right, bottom), float(score)))
+    return detections
+
+
+def _find_faces(image: PreparedImage, *, coarse_first: bool = False) -> list[_Found]:
+    """Faces with their aligned chips, largest first.
+
+    `coarse_first` (verification) scans a small copy first, which finds the large faces a
+    front-desk camera sees in a quarter of the time, and scans finely only when it finds none.
+    Enrolment scans finely always, so that a second face in the photo is not missed.
+    """
+    coarse = coarse_first and max(image.width, image.height) > COARSE_MAX_SIDE
+    detections = _detect(image, COARSE_MAX_SIDE) if coarse else []
+    if not detections:
+        detections = _detect(image, DETECT_MAX_SIDE)
+    shape_predictor = _models()[1]
+    rgb = np.asarray(image.pixels)
+    found = []
+    for rect, score in detections:
+        shape = shape_predictor(rgb, rect)
         chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
         sharpness, brightness = _chip_quality(chip)
-        box = FaceBox(left=left, top=top, width=right - left, height=bottom - top)
-        found.append(_Found(DetectedFace(box, float(score), sharpness, brightness), chip))
+        box = FaceBox(left=rect.left(), top=rect.top(), width=rect.width(), height=rect.height())
+        found.append(_Found(DetectedFace(box, score, sharpness, brightness), chip))
     found.sort(key=lambda item: item.face.box.area, reverse=True)
     return found
 
@@ -199,7 +219,7 @@ class LocalEngine(FaceEngine):
     def search_face(
         self, image: PreparedImage, *, threshold: float, max_results: int = 3
     ) -> FaceSearch:
-        found = _find_faces(image)
+        found = _find_faces(image, coarse_first=True)
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=Rejection.NO_FACE)
         largest = found[0]

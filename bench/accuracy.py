@@ -1,0 +1,154 @@
+"""Open-set identification accuracy through the verification service.
+
+For K = 1 and K = 3: enrol the first K photos of every person in `people/`, then verify their
+other photos (should be accepted as that person) and every photo of `unknown/` (should be
+rejected). Prints the trade-off curve and, as the last line, one JSON object with
+correct/wrong/unknown acceptance at the default threshold.
+
+The service runs with the threshold at 0, so that every probe's best match and similarity are
+recorded; acceptance at a threshold T is then `similarity >= T`, the service's own rule.
+
+    .venv/bin/python bench/accuracy.py [--faces-dir ../shared/faces] [--enrol 1,3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces-dir", default=str(ROOT.parent / "shared" / "faces"))
+    parser.add_argument("--enrol", default="1,3", help="photos enrolled per person, per run")
+    return parser.parse_args()
+
+
+def photos_of(folder: Path) -> list[Path]:
+    def order(path: Path):
+        return (0, int(path.stem), "") if path.stem.isdigit() else (1, 0, path.stem)
+
+    return sorted(
+        (p for p in folder.iterdir() if p.suffix.lower() in {".jpg", ".jpeg", ".png"}), key=order
+    )
+
+
+def run(faces_dir: Path, enrolled_per_person: int) -> list[dict]:
+    """Enrol, probe, and return one row per probe: truth, matched person, similarity."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from accounts.models import Person
+    from accounts.services import employee_create
+    from recognition.engines import get_engine
+    from recognition.models import StoredFace, Verification
+    from recognition.services import photo_enroll, verification_perform
+
+    call_command("migrate", verbosity=0)
+    # Start from an empty collection (deleting rows as an erasure would; the version moves on).
+    Verification.objects.all().delete()
+    Person.objects.all().delete()
+    get_engine().delete_faces([str(f) for f in StoredFace.objects.values_list("pk", flat=True)])
+    people: dict[int, str] = {}
+    probes: list[tuple[Path, str | None]] = []
+    for number, folder in enumerate(sorted((faces_dir / "people").iterdir())):
+        photos = photos_of(folder)
+        person = employee_create(
+            name=folder.name,
+            staff_number=f"A{number:05d}",
+            consent_recorded_by="bench",
+            consent_recorded_at=timezone.now(),
+        )
+        people[person.pk] = folder.name
+        for path in photos[:enrolled_per_person]:
+            with transaction.atomic():
+                photo_enroll(person=person, upload=path.read_bytes())
+        probes.extend((path, folder.name) for path in photos[enrolled_per_person:])
+    probes.extend((path, None) for path in photos_of(faces_dir / "unknown"))
+    rejected = Person.objects.filter(photos__state="rejected").count()
+    print(
+        f"K={enrolled_per_person}: {len(people)} people, {rejected} photos rejected at "
+        f"enrolment, {len(probes)} probes",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    rows = []
+    with override_settings(IMAGESIFT_MATCH_THRESHOLD=0.0, IMAGESIFT_PROBE_RETENTION_DAYS=0):
+        for path, truth in probes:
+            verification = verification_perform(upload=path.read_bytes(), channel="cli")
+            rows.append(
+                {
+                    "truth": truth,
+                    "matched": people.get(verification.person_id),
+                    "similarity": verification.similarity,
+                }
+            )
+    return rows
+
+
+def rates(rows: list[dict], threshold: float) -> dict:
+    genuine = [r for r in rows if r["truth"] is not None]
+    strangers = [r for r in rows if r["truth"] is None]
+
+    def accepted(row: dict) -> bool:
+        return row["similarity"] is not None and row["similarity"] >= threshold
+
+    correct = sum(accepted(r) and r["matched"] == r["truth"] for r in genuine)
+    wrong = sum(accepted(r) and r["matched"] != r["truth"] for r in genuine)
+    unknown = sum(accepted(r) for r in strangers)
+    return {
+        "correct_accept": round(correct / len(genuine), 4),
+        "wrong_accept": round(wrong / len(genuine), 4),
+        "unknown_accept": round(unknown / len(strangers), 4),
+        "genuine_probes": len(genuine),
+        "unknown_probes": len(strangers),
+        "no_face": sum(r["similarity"] is None for r in rows),
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    work = Path(tempfile.mkdtemp(prefix="imagesift-accuracy-"))
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "imagesift.settings",
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{work / 'accuracy.sqlite3'}",
+            "IMAGESIFT_MEDIA_ROOT": str(work / "media"),
+            "IMAGESIFT_LOG_LEVEL": "WARNING",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    default = settings.IMAGESIFT_MATCH_THRESHOLD
+    summary = {}
+    for k in (int(n) for n in args.enrol.split(",")):
+        rows = run(Path(args.faces_dir), k)
+        print(f"\nK={k} photo(s) enrolled per person (default threshold {default:g})")
+        print(f"{'threshold':>9} {'correct':>8} {'wrong':>7} {'unknown':>8}")
+        for threshold in range(int(default) - 10, int(default) + 11, 2):
+            r = rates(rows, threshold)
+            mark = " <- default" if threshold == int(default) else ""
+            print(
+                f"{threshold:>9} {r['correct_accept']:>8.3f} {r['wrong_accept']:>7.3f} "
+                f"{r['unknown_accept']:>8.3f}{mark}"
+            )
+        summary[str(k)] = rates(rows, default)
+    print(json.dumps({"threshold": default, "enrolled_photos": summary}))
+
+
+if __name__ == "__main__":
+    main()
