@@ -11,9 +11,16 @@ from accounts.models import Employee, FacePhoto, Person, Visitor
 from recognition.services import photo_delete, photo_reindex, photo_remove_face
 
 
+def _with_consent_time(fields: dict[str, Any]) -> dict[str, Any]:
+    """Consent given at registration (`consent_recorded_by`) is dated now unless a time is given."""
+    if fields.get("consent_recorded_by") and not fields.get("consent_recorded_at"):
+        return fields | {"consent_recorded_at": timezone.now()}
+    return fields
+
+
 @transaction.atomic
 def employee_create(**fields: Any) -> Employee:
-    employee = Employee(**fields)
+    employee = Employee(**_with_consent_time(fields))
     employee.full_clean()
     employee.save()
     return employee
@@ -21,7 +28,7 @@ def employee_create(**fields: Any) -> Employee:
 
 @transaction.atomic
 def visitor_create(**fields: Any) -> Visitor:
-    visitor = Visitor(**fields)
+    visitor = Visitor(**_with_consent_time(fields))
     visitor.full_clean()
     visitor.save()
     return visitor

@@ -128,11 +128,11 @@ STORAGES = {
 # --- engine -----------------------------------------------------------------------------------
 IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")
 # Similarity (0-100) a face needs to be taken as an enrolled person; measured on ../shared/faces.
-IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 60.0)
-# Enrolment quality gates (the probe gates are looser, see recognition/engines/local.py).
-IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 60)
-IMAGESIFT_MIN_SHARPNESS = env_float("IMAGESIFT_MIN_SHARPNESS", 10.0)
-IMAGESIFT_MIN_BRIGHTNESS = env_float("IMAGESIFT_MIN_BRIGHTNESS", 40.0)
+IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 80.0)
+# Enrolment quality gates: a face smaller (px), blurrier or darker (0-255) is rejected.
+IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 40)
+IMAGESIFT_MIN_SHARPNESS = env_float("IMAGESIFT_MIN_SHARPNESS", 6.0)
+IMAGESIFT_MIN_BRIGHTNESS = env_float("IMAGESIFT_MIN_BRIGHTNESS", 30.0)
 
 # --- uploads ----------------------------------------------------------------------------------
 IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)

@@ -87,7 +87,8 @@ def prepare_image(upload: IO[bytes] | bytes) -> PreparedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content))
-            image_format = image.format or ""
+            # Phone cameras write MPO: a JPEG with extra pictures (depth map, preview) appended.
+            image_format = "JPEG" if image.format == "MPO" else image.format or ""
             if image_format not in SUPPORTED_FORMATS:
                 raise ImageRejected(
                     "unsupported_format",
@@ -97,14 +98,14 @@ def prepare_image(upload: IO[bytes] | bytes) -> PreparedImage:
                 )
             width, height = image.size
             if width * height > settings.IMAGESIFT_MAX_IMAGE_PIXELS:
-                raise _bomb(width, height)
+                raise _bomb(f"{width}x{height} px")
             image.load()
     except ImageRejected:
         raise
     except UnidentifiedImageError:
         raise ImageRejected("not_an_image", "The file is not an image.") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _bomb(*image.size) from None
+        raise _bomb("too many pixels") from None  # refused by Pillow before any size is known
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageRejected(
             "corrupt_image", f"The image is truncated or corrupt ({error})."
@@ -116,14 +117,17 @@ def prepare_image(upload: IO[bytes] | bytes) -> PreparedImage:
             "image_too_small",
             f"The image is {width}x{height} px; both sides must be at least {min_side} px.",
         )
-    pixels = ImageOps.exif_transpose(image).convert("RGB")
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError):
+        upright = image  # unreadable EXIF: there is no orientation to honour
+    pixels = upright.convert("RGB")
     return PreparedImage(content=content, format=image_format, pixels=pixels)
 
 
-def _bomb(width: int, height: int) -> ImageRejected:
+def _bomb(size: str) -> ImageRejected:
     return ImageRejected(
         "image_too_many_pixels",
-        f"The image is {width}x{height} px, over the limit of "
-        f"{settings.IMAGESIFT_MAX_IMAGE_PIXELS:,} pixels.",
+        f"The image has {size}, over the limit of {settings.IMAGESIFT_MAX_IMAGE_PIXELS:,} pixels.",
         status=413,
     )

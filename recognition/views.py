@@ -34,7 +34,12 @@ def frontdesk(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.ADMIN, Role.FRONT_DESK):
         raise PermissionDenied("The front desk is for front-desk staff and admins.")
     recent = [
-        item | {"words": DECISION_WORDS[item["decision"]], "at": parse_datetime(item["created_at"])}
+        item
+        | {
+            "words": DECISION_WORDS[item["decision"]],
+            "channel_words": Verification.Channel(item["channel"]).label,
+            "at": parse_datetime(item["created_at"]),
+        }
         for item in VerificationSerializer(selectors.verifications_for_day(), many=True).data
     ]
     context = {"recent": recent, "decision_words": {str(k): v for k, v in DECISION_WORDS.items()}}

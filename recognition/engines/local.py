@@ -40,13 +40,18 @@ DETECT_MAX_SIDE = 800
 # ... or, for verification, first one this small: it finds faces over ~1/3 of the frame height.
 COARSE_MAX_SIDE = 320
 UPSAMPLE_BELOW_SIDE = 400
-# dlib's descriptor distance mapped onto 0-100: distance 0 -> 100, DISTANCE_AT_ZERO -> 0.
-DISTANCE_AT_ZERO = 1.0
+# Open-set scoring, measured on ../shared/faces (README, "Accuracy"): vectors are unit-normalised;
+# similarity = 100 * (1 - distance / DISTANCE_AT_ZERO), so the default threshold 80 is distance
+# 0.36 (dlib's customary 0.6 would accept most strangers as somebody once hundreds are enrolled);
+# and the best person must be clearly nearer than the next one (distance ratio), which keeps
+# strangers out as the gallery grows.
+DISTANCE_AT_ZERO = 1.8
+MAX_DISTANCE_RATIO = 0.85
 
 
-def similarity_from_distance(distance: np.ndarray | float) -> np.ndarray | float:
-    """Similarity on a 0-100 scale from the L2 distance of two dlib descriptors."""
-    return np.clip(100.0 * (1.0 - np.asarray(distance) / DISTANCE_AT_ZERO), 0.0, 100.0)
+def similarity_from_distance(distance: float) -> float:
+    """Similarity on a 0-100 scale from the L2 distance of two unit-normalised descriptors."""
+    return min(100.0, max(0.0, 100.0 * (1.0 - distance / DISTANCE_AT_ZERO)))
 
 
 @cache
@@ -73,7 +78,7 @@ class _Found:
 def _chip_quality(chip: np.ndarray) -> tuple[float, float]:
     """Sharpness (variance of the Laplacian) and brightness (mean grey) of a face chip."""
     grey = chip.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    inner = grey[25:125, 25:125]  # the face itself, without the padding around it
+    inner = grey[37:113, 37:113]  # eyes, nose and mouth: no hair, background or padding
     laplacian = (
         inner[:-2, 1:-1]
         + inner[2:, 1:-1]
@@ -132,7 +137,9 @@ def _find_faces(image: PreparedImage, *, coarse_first: bool = False) -> list[_Fo
 
 
 def _descriptor(chip: np.ndarray) -> np.ndarray:
-    return np.asarray(_models()[2].compute_face_descriptor(chip), dtype=np.float32)
+    """The face's 128-d descriptor, unit-normalised."""
+    vector = np.asarray(_models()[2].compute_face_descriptor(chip), dtype=np.float32)
+    return vector / np.linalg.norm(vector)
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,7 @@ class _Gallery:
     """One immutable snapshot of the collection, grouped by person for per-person scoring."""
 
     version: int
-    vectors: np.ndarray  # (faces, 128) float32, sorted by person
-    squared_norms: np.ndarray
+    vectors: np.ndarray  # (faces, 128) float32, unit-normalised, rows grouped by person
     face_ids: np.ndarray
     person_keys: np.ndarray  # one per person
     person_starts: np.ndarray  # index of each person's first row in `vectors`
@@ -156,32 +162,35 @@ class _Gallery:
         vectors = np.zeros((len(rows), DESCRIPTOR_SIZE), dtype=np.float32)
         for row, (_, _, vector) in enumerate(rows):
             vectors[row] = np.frombuffer(vector, dtype="<f4")
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         keys = np.array([key for key, _, _ in rows], dtype=object)
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(rows) else np.array([])
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(rows) else []
         return cls(
             version=version,
             vectors=vectors,
-            squared_norms=np.einsum("ij,ij->i", vectors, vectors),
             face_ids=np.array([str(face_id) for _, face_id, _ in rows], dtype=object),
-            person_keys=keys[starts] if len(rows) else keys,
-            person_starts=starts.astype(np.intp),
+            person_keys=keys[starts],
+            person_starts=np.asarray(starts, dtype=np.intp),
         )
 
     def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
-        """(person key, face id, distance) of the `count` nearest people, nearest first."""
+        """(person key, face id, distance) of the `count` nearest people, nearest first.
+
+        A person's distance is that of their nearest photo: every enrolled photo counts.
+        """
         if not len(self.vectors):
             return []
-        squared = self.squared_norms - 2.0 * (self.vectors @ query) + float(query @ query)
-        per_person = np.minimum.reduceat(squared, self.person_starts)
+        similarity = self.vectors @ query  # cosine: both sides are unit vectors
+        per_person = np.maximum.reduceat(similarity, self.person_starts)
         count = min(count, len(per_person))
-        nearest = np.argpartition(per_person, count - 1)[:count]
-        nearest = nearest[np.argsort(per_person[nearest])]
-        ends = np.r_[self.person_starts[1:], len(squared)]
+        nearest = np.argpartition(-per_person, count - 1)[:count]
+        nearest = nearest[np.argsort(-per_person[nearest])]
+        ends = np.r_[self.person_starts[1:], len(similarity)]
         results = []
         for person in nearest:
             start, end = self.person_starts[person], ends[person]
-            best_row = start + int(np.argmin(squared[start:end]))
-            distance = float(np.sqrt(max(per_person[person], 0.0)))
+            best_row = start + int(np.argmax(similarity[start:end]))
+            distance = float(np.sqrt(max(0.0, 2.0 - 2.0 * float(per_person[person]))))
             results.append((self.person_keys[person], self.face_ids[best_row], distance))
         return results
 
@@ -223,12 +232,16 @@ class LocalEngine(FaceEngine):
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=Rejection.NO_FACE)
         largest = found[0]
-        query = _descriptor(largest.chip)
-        matches = tuple(
-            FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
-            for key, face_id, distance in self._current_gallery().closest_people(query, max_results)
-            if (similarity := float(similarity_from_distance(distance))) >= threshold
+        nearest = self._current_gallery().closest_people(
+            _descriptor(largest.chip), max(max_results, 2)
         )
+        matches: tuple[FaceMatch, ...] = ()
+        if nearest and _clearly_nearest(nearest):
+            matches = tuple(
+                FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
+                for key, face_id, distance in nearest[:max_results]
+                if (similarity := similarity_from_distance(distance)) >= threshold
+            )
         return FaceSearch(face=largest.face, faces_seen=len(found), matches=matches)
 
     def delete_faces(self, face_ids: Sequence[str]) -> None:
@@ -254,6 +267,13 @@ class LocalEngine(FaceEngine):
                 if gallery is None or gallery.version != version:
                     gallery = self._gallery = _Gallery.load(version)
         return gallery
+
+
+def _clearly_nearest(nearest: list[tuple[str, str, float]]) -> bool:
+    """Whether the nearest person is clearly nearer than the runner-up (the ratio test)."""
+    if len(nearest) < 2:
+        return True
+    return nearest[0][2] <= MAX_DISTANCE_RATIO * nearest[1][2]
 
 
 def _bump_version() -> None:

@@ -287,9 +287,10 @@ class Command(BaseCommand):
             photos.append(f"{tally.pending} queued for indexing")
         if tally.awaiting_consent:
             photos.append(f"{tally.awaiting_consent} stored without consent (not indexed)")
-        rejected = sum(tally.rejected.values())
-        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.rejected.items()))
-        photos.append(f"{rejected} rejected" + (f" ({reasons})" if reasons else ""))
+        if not self.dry_run:  # only indexing tells whether a face is usable
+            rejected = sum(tally.rejected.values())
+            reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(tally.rejected.items()))
+            photos.append(f"{rejected} rejected" + (f" ({reasons})" if reasons else ""))
         photos.append(f"{tally.skipped} skipped (already imported)")
         photos.append(f"{tally.unreadable} unreadable")
         if tally.ignored:

@@ -1,0 +1,286 @@
+/* The front desk: capture a face (webcam or file), ask the verification API, show the answer.
+ * Plain JavaScript, no build step. Everything the API returns is put in the page as text. */
+"use strict";
+
+(function () {
+  const root = document.getElementById("frontdesk");
+  if (!root) return;
+
+  const verifyUrl = root.dataset.verifyUrl;
+  const timeZone = root.dataset.timeZone || undefined;
+  const decisionWords = JSON.parse(document.getElementById("decision-words").textContent);
+  const $ = (id) => document.getElementById(id);
+
+  const video = $("camera-video");
+  const canvas = $("camera-canvas");
+  const cameraToggle = $("camera-toggle");
+  const captureButton = $("capture-button");
+  const cameraPlaceholder = $("camera-placeholder");
+  const fileInput = $("photo-input");
+  const dropzone = $("dropzone");
+  const statusLine = $("status");
+  const errorBox = $("error");
+  const result = $("result");
+  let stream = null;
+  let busy = false;
+  let probeUrl = null;
+
+  // --- small helpers ---------------------------------------------------------------------------
+  function element(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+
+  function csrfToken() {
+    const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+  }
+
+  const clock = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone,
+  });
+  const dayAndTime = new Intl.DateTimeFormat("en-GB", {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    hour12: false, timeZone,
+  });
+
+  function visitWindow(person) {
+    return `${dayAndTime.format(new Date(person.visit_start))} – ${dayAndTime.format(new Date(person.visit_end))}`;
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+  }
+
+  function clearError() {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  }
+
+  function setBusy(value) {
+    busy = value;
+    captureButton.disabled = value || !stream;
+    dropzone.classList.toggle("is-busy", value);
+    fileInput.disabled = value;
+    statusLine.textContent = value ? "Verifying…" : "";
+    root.setAttribute("aria-busy", String(value));
+  }
+
+  // --- asking the API --------------------------------------------------------------------------
+  function errorMessage(response, body) {
+    if (body && typeof body.detail === "string") {
+      let message = body.detail;
+      if (body.errors) {
+        const details = Object.entries(body.errors).map(
+          ([field, problems]) => `${field}: ${[].concat(problems).join(" ")}`);
+        message += ` ${details.join("; ")}`;
+      }
+      if (response.status === 401 || response.status === 403) {
+        message += " Reload the page and sign in again if this persists.";
+      }
+      return message;
+    }
+    return `The server answered ${response.status} ${response.statusText || ""}`.trim() + ".";
+  }
+
+  async function verify(image, filename) {
+    if (busy) return;
+    clearError();
+    setBusy(true);
+    const form = new FormData();
+    form.append("image", image, filename);
+    form.append("channel", "ui");
+    const started = performance.now();
+    try {
+      const response = await fetch(verifyUrl, {
+        method: "POST",
+        body: form,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      });
+      const elapsed = performance.now() - started;
+      const body = await response.json().catch(() => null);
+      if (!response.ok || !body) {
+        showError(`Could not verify: ${errorMessage(response, body)}`);
+        return;
+      }
+      if (probeUrl) URL.revokeObjectURL(probeUrl);
+      probeUrl = URL.createObjectURL(image);
+      showResult(body, elapsed, probeUrl);
+      prependRecent(body);
+    } catch (error) {
+      showError(`Could not reach the server (${error.message}). Check the connection and try again.`);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  // --- the result card -------------------------------------------------------------------------
+  function fact(list, label, value, testId) {
+    if (value == null || value === "") return;
+    list.append(element("dt", {}, label), element("dd", { "data-testid": testId }, value));
+  }
+
+  function deniedBanner(verification) {
+    return element(
+      "div",
+      { class: "denied-banner", role: "alert", "data-testid": "denied-banner" },
+      element("span", { class: "denied-icon", "aria-hidden": "true" }, "⛔"),
+      element(
+        "span",
+        { class: "denied-text" },
+        element("strong", {}, "DENIED — do not admit."),
+        ` ${verification.reason ? `${verification.reason[0].toUpperCase()}${verification.reason.slice(1)}. ` : ""}Call security.`,
+      ),
+    );
+  }
+
+  function showResult(verification, elapsedMs, probeSrc) {
+    const person = verification.person;
+    const decision = verification.decision;
+    result.dataset.decision = decision;
+    result.className = `result decision-${decision}`;
+    // A fresh role="alert" node each time, so that a second denial in a row is announced too.
+    $("denied-slot").replaceChildren(...(decision === "denied" ? [deniedBanner(verification)] : []));
+
+    $("result-decision").textContent = decisionWords[decision] || decision;
+    $("result-name").textContent = person ? person.name : (verification.person_name || "");
+    $("result-probe").src = probeSrc;
+
+    const enrolled = $("result-enrolled");
+    const enrolledFigure = $("result-enrolled-figure");
+    if (person && person.photo_url) {
+      enrolled.src = person.photo_url;
+      enrolled.alt = `Enrolled photo of ${person.name}`;
+      enrolledFigure.hidden = false;
+    } else {
+      enrolled.removeAttribute("src");
+      enrolledFigure.hidden = true;
+    }
+
+    const facts = $("result-facts");
+    facts.replaceChildren();
+    if (person) {
+      fact(facts, "Kind", person.kind === "employee" ? "Employee" : "Visitor", "fact-kind");
+      fact(facts, "Department", person.department, "fact-department");
+      fact(facts, "Company", person.company, "fact-company");
+      if (person.kind === "visitor") {
+        fact(facts, "Host", person.host ? person.host.name : "No host recorded", "fact-host");
+        fact(facts, "Visit window", visitWindow(person), "fact-visit-window");
+      }
+    }
+    if (verification.similarity != null) {
+      fact(facts, "Similarity", `${verification.similarity.toFixed(1)} / 100`, "fact-similarity");
+    }
+    fact(facts, "Faces seen", String(verification.faces_seen), "fact-faces");
+    fact(facts, "Reason", verification.reason, "fact-reason");
+
+    $("result-time").textContent =
+      `Answered in ${Math.round(elapsedMs)} ms (recognition ${Math.round(verification.duration_ms)} ms) at ${clock.format(new Date(verification.created_at))}`;
+    $("result-empty").hidden = true;
+    result.hidden = false;
+  }
+
+  function prependRecent(verification) {
+    const item = element(
+      "li",
+      {
+        class: `recent-item decision-${verification.decision} is-new`,
+        "data-testid": "recent-item",
+        "data-decision": verification.decision,
+      },
+      element("time", { datetime: verification.created_at }, clock.format(new Date(verification.created_at))),
+      element("span", { class: "badge" }, decisionWords[verification.decision] || verification.decision),
+      element("span", { class: "recent-name" }, verification.person_name || "—"),
+      element(
+        "span",
+        { class: "recent-meta muted" },
+        (verification.similarity != null ? `similarity ${verification.similarity.toFixed(1)} · ` : "") + "Front desk",
+      ),
+    );
+    $("recent-list").prepend(item);
+    $("recent-empty").hidden = true;
+  }
+
+  // --- webcam ----------------------------------------------------------------------------------
+  async function startCamera() {
+    clearError();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      showError("This browser offers no camera here (the page needs HTTPS). Upload a photo instead.");
+      return;
+    }
+    cameraToggle.disabled = true;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: "user" },
+        audio: false,
+      });
+      video.srcObject = stream;
+      await video.play().catch(() => {});
+      cameraPlaceholder.hidden = true;
+      cameraToggle.textContent = "Stop camera";
+      captureButton.disabled = busy;
+    } catch (error) {
+      stream = null;
+      const reason = error.name === "NotAllowedError"
+        ? "permission to use the camera was refused"
+        : error.name === "NotFoundError" ? "no camera was found" : error.message;
+      showError(`The camera could not start: ${reason}. Upload a photo instead.`);
+    } finally {
+      cameraToggle.disabled = false;
+    }
+  }
+
+  function stopCamera() {
+    if (stream) stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    video.srcObject = null;
+    cameraPlaceholder.hidden = false;
+    cameraToggle.textContent = "Start camera";
+    captureButton.disabled = true;
+  }
+
+  function capture() {
+    if (!stream || !video.videoWidth) {
+      showError("The camera has no picture yet; wait a moment and try again.");
+      return;
+    }
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob((blob) => {
+      if (blob) verify(blob, "capture.jpg");
+      else showError("Could not take a picture from the camera.");
+    }, "image/jpeg", 0.92);
+  }
+
+  cameraToggle.addEventListener("click", () => (stream ? stopCamera() : startCamera()));
+  captureButton.addEventListener("click", capture);
+  window.addEventListener("pagehide", stopCamera);
+
+  // --- upload and drag-and-drop ----------------------------------------------------------------
+  function verifyFile(file) {
+    if (file) verify(file, file.name || "upload");
+  }
+
+  fileInput.addEventListener("change", () => {
+    verifyFile(fileInput.files[0]);
+    fileInput.value = "";  // choosing the same file again verifies again
+  });
+  for (const type of ["dragenter", "dragover"]) {
+    dropzone.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropzone.classList.add("is-dragging");
+    });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    dropzone.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
+  }
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    verifyFile(event.dataTransfer.files[0]);
+  });
+})();
