@@ -4,8 +4,11 @@ Saving goes through the services, so photos are checked, stored and indexed exac
 the API; the index state and rejection reason show on each photo.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -95,9 +98,12 @@ class PersonAdmin(admin.ModelAdmin):
             if photo.pk is None:
                 upload = photo.image.file
                 upload.seek(0)
-                photo_enroll(person=form.instance, upload=upload)
-            else:
+                photo.pk = photo_enroll(person=form.instance, upload=upload).pk  # for the history
+            else:  # its image was replaced: index the new face in place of the old one
+                old_file = FacePhoto.objects.values_list("image", flat=True).get(pk=photo.pk)
                 photo.save()
+                transaction.on_commit(partial(photo.image.storage.delete, old_file))
+                photo_reindex(photo=photo)
         formset.save_m2m()
 
     def delete_model(self, request, obj):

@@ -70,4 +70,7 @@ class VisitorSerializer(serializers.ModelSerializer):
 
 
 class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="A JPEG, PNG or WebP photo with exactly one face.")
+    # Empty files too go to the image check, which answers them as it does everywhere.
+    image = serializers.FileField(
+        allow_empty_file=True, help_text="A JPEG, PNG or WebP photo with exactly one face."
+    )

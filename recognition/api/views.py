@@ -28,7 +28,10 @@ class VerificationListCreateApi(generics.ListAPIView):
         until = serializers.DateTimeField(required=False)
 
     class InputSerializer(serializers.Serializer):
-        image = serializers.FileField(help_text="A JPEG, PNG or WebP photo with a face.")
+        # Empty files too go to the image check, which answers them as it does everywhere.
+        image = serializers.FileField(
+            allow_empty_file=True, help_text="A JPEG, PNG or WebP photo with a face."
+        )
         channel = serializers.ChoiceField(
             choices=[Verification.Channel.API, Verification.Channel.UI],
             default=Verification.Channel.API,

@@ -8,6 +8,7 @@ it). Models load lazily, once per process, from the `face_recognition_models` pa
 from __future__ import annotations
 
 import importlib.util
+import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -279,4 +280,8 @@ def _clearly_nearest(nearest: list[tuple[str, str, float]]) -> bool:
 def _bump_version() -> None:
     updated = CollectionVersion.objects.filter(name=COLLECTION).update(version=F("version") + 1)
     if not updated:
-        CollectionVersion.objects.get_or_create(name=COLLECTION, defaults={"version": 1})
+        # A random start: a row recreated at 1 (flushed test database, restored backup) could
+        # count up to the version of a gallery a process still caches, and serve stale faces.
+        CollectionVersion.objects.get_or_create(
+            name=COLLECTION, defaults={"version": secrets.randbits(62)}
+        )

@@ -41,13 +41,19 @@
   const clock = new Intl.DateTimeFormat("en-GB", {
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone,
   });
-  const dayAndTime = new Intl.DateTimeFormat("en-GB", {
-    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-    hour12: false, timeZone,
+  const day = new Intl.DateTimeFormat("en-GB", {
+    weekday: "short", day: "numeric", month: "short", timeZone,
+  });
+  const hourMinute = new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit", minute: "2-digit", hour12: false, timeZone,
   });
 
+  /** "Tue 24 Nov, 09:00 – 13:00", with the end's day only when the visit spans days. */
   function visitWindow(person) {
-    return `${dayAndTime.format(new Date(person.visit_start))} – ${dayAndTime.format(new Date(person.visit_end))}`;
+    const start = new Date(person.visit_start);
+    const end = new Date(person.visit_end);
+    const endDay = day.format(end) === day.format(start) ? "" : `${day.format(end)}, `;
+    return `${day.format(start)}, ${hourMinute.format(start)} – ${endDay}${hourMinute.format(end)}`;
   }
 
   function showError(message) {
@@ -90,6 +96,9 @@
     if (busy) return;
     clearError();
     setBusy(true);
+    // The previous answer goes away at once: it must never be read as the answer for this photo.
+    result.hidden = true;
+    $("result-empty").hidden = false;
     const form = new FormData();
     form.append("image", image, filename);
     form.append("channel", "ui");
@@ -128,7 +137,7 @@
     return element(
       "div",
       { class: "denied-banner", role: "alert", "data-testid": "denied-banner" },
-      element("span", { class: "denied-icon", "aria-hidden": "true" }, "⛔"),
+      element("span", { class: "denied-icon", "aria-hidden": "true" }),
       element(
         "span",
         { class: "denied-text" },
@@ -182,6 +191,9 @@
       `Answered in ${Math.round(elapsedMs)} ms (recognition ${Math.round(verification.duration_ms)} ms) at ${clock.format(new Date(verification.created_at))}`;
     $("result-empty").hidden = true;
     result.hidden = false;
+    $("announcer").textContent = [$("result-decision").textContent, $("result-name").textContent]
+      .filter(Boolean).join(": ");
+    result.scrollIntoView({ block: "nearest", behavior: "smooth" });  // below the fold on phones
   }
 
   function prependRecent(verification) {
@@ -270,16 +282,17 @@
     verifyFile(fileInput.files[0]);
     fileInput.value = "";  // choosing the same file again verifies again
   });
+  // A photo dropped anywhere on the page is verified (and never opened in place of the page).
   for (const type of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(type, (event) => {
+    window.addEventListener(type, (event) => {
       event.preventDefault();
       dropzone.classList.add("is-dragging");
     });
   }
   for (const type of ["dragleave", "drop"]) {
-    dropzone.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
+    window.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
   }
-  dropzone.addEventListener("drop", (event) => {
+  window.addEventListener("drop", (event) => {
     event.preventDefault();
     verifyFile(event.dataTransfer.files[0]);
   });

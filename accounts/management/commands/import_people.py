@@ -79,7 +79,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("directory", metavar="DIR", type=Path)
+        parser.add_argument(
+            "directory", metavar="DIR", type=Path, help="One folder of photos per person."
+        )
         parser.add_argument("--kind", choices=Person.Kind.values, required=True)
         parser.add_argument(
             "--consent-recorded-by",
@@ -88,9 +90,17 @@ class Command(BaseCommand):
             help="Who collected these people's consent. Without it, photos are stored but "
             "not indexed until consent is recorded.",
         )
-        parser.add_argument("--visit-start", type=iso_datetime, help="Visitors only; default: now.")
         parser.add_argument(
-            "--visit-end", type=iso_datetime, help="Visitors only; default: a day after the start."
+            "--visit-start",
+            type=iso_datetime,
+            metavar="ISO_DATETIME",
+            help="Visitors only; default: now.",
+        )
+        parser.add_argument(
+            "--visit-end",
+            type=iso_datetime,
+            metavar="ISO_DATETIME",
+            help="Visitors only; default: a day after the start.",
         )
         parser.add_argument(
             "--host", metavar="STAFF_NUMBER", help="Visitors only: the employee they visit."
@@ -112,7 +122,8 @@ class Command(BaseCommand):
         if not self.consent_by:
             self._warn(
                 "No --consent-recorded-by: new people are created without consent; their "
-                "photos are stored but not indexed until consent is recorded."
+                "photos are stored but not indexed until consent is recorded (re-run with "
+                "--consent-recorded-by to record it)."
             )
 
         folders = self._person_folders(root)

@@ -1,0 +1,340 @@
+"""The people admin, as a signed-in superuser uses it: forms with inline photos, and actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import Employee, FacePhoto, Person, Visitor
+from recognition.models import StoredFace
+from tests.conftest import enroll, make_employee, make_visitor
+from tests.recognition.test_api import media_files
+from tests.recognition.test_images import encode
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EMPLOYEES = "/admin/accounts/employee/"
+VISITORS = "/admin/accounts/visitor/"
+FACE = "Jackie_Chan"
+
+
+@pytest.fixture
+def admin(client: Client) -> Client:
+    client.force_login(User.objects.create_superuser("root", password="pw-12345678"))
+    return client
+
+
+def photo_inline(*uploads: SimpleUploadedFile) -> dict:
+    """The inline photo formset of an add form, with one new photo per upload."""
+    data = {
+        "photos-TOTAL_FORMS": str(len(uploads)),
+        "photos-INITIAL_FORMS": "0",
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "1000",
+    }
+    for number, upload in enumerate(uploads):
+        data[f"photos-{number}-image"] = upload
+    return data
+
+
+def employee_form(**fields) -> dict:
+    return {
+        "name": "Jackie Chan",
+        "staff_number": "E-42",
+        "department": "Stunts",
+        "active": "on",
+        "consent_recorded_by": "HR (signed form)",
+        **fields,
+    }
+
+
+def jpeg_upload(faces, number: int = 0) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        "face.jpg", faces.of(FACE)[number].read_bytes(), content_type="image/jpeg"
+    )
+
+
+def errors_on(response) -> str:
+    """The text of the form's error lists."""
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "errorlist" in page
+    return page
+
+
+# --- adding people with photos ------------------------------------------------------------------
+def test_adding_an_employee_with_a_photo_stores_and_indexes_it(admin, faces):
+    files_before = media_files()
+
+    response = admin.post(f"{EMPLOYEES}add/", employee_form() | photo_inline(jpeg_upload(faces)))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    employee = Employee.objects.get()
+    assert (employee.name, employee.staff_number, employee.kind) == ("Jackie Chan", "E-42", "employee")
+    assert employee.consent_recorded_by == "HR (signed form)"
+    assert employee.consent_recorded_at is not None
+    photo = FacePhoto.objects.get()
+    assert photo.person_id == employee.pk
+    assert (photo.state, photo.rejection_reason) == (FacePhoto.State.INDEXED, "")
+    assert StoredFace.objects.filter(face_id=photo.face_id, person_key=str(employee.pk)).exists()
+    assert media_files() - files_before == {photo.image.name}
+    assert photo.image.read() == faces.of(FACE)[0].read_bytes()
+
+
+def test_a_photo_added_without_consent_waits_as_rejected(admin, faces):
+    form = employee_form(consent_recorded_by="") | photo_inline(jpeg_upload(faces))
+
+    assert admin.post(f"{EMPLOYEES}add/", form).status_code == 302
+
+    photo = FacePhoto.objects.get()
+    assert (photo.state, photo.rejection_reason) == (FacePhoto.State.REJECTED, "no_consent")
+    assert not StoredFace.objects.exists()
+
+
+def test_adding_two_photos_at_once(admin, faces):
+    form = employee_form() | photo_inline(jpeg_upload(faces, 0), jpeg_upload(faces, 1))
+
+    assert admin.post(f"{EMPLOYEES}add/", form).status_code == 302
+
+    assert list(FacePhoto.objects.values_list("state", flat=True)) == ["indexed", "indexed"]
+    assert StoredFace.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (
+            SimpleUploadedFile("notes.jpg", b"not a photo at all\n" * 20, "image/jpeg"),
+            "Upload a valid image",
+        ),
+        (
+            SimpleUploadedFile("anim.gif", encode(Image.new("RGB", (200, 200)), "GIF")),
+            "GIF images are not supported",
+        ),
+        (
+            SimpleUploadedFile("tiny.jpg", encode(Image.new("RGB", (60, 60)))),
+            "both sides must be at least 80 px",
+        ),
+    ],
+    ids=["text", "gif", "tiny"],
+)
+def test_an_unusable_inline_photo_is_a_form_error_and_nothing_is_stored(admin, upload, message):
+    files_before = media_files()
+
+    response = admin.post(f"{EMPLOYEES}add/", employee_form() | photo_inline(upload))
+
+    assert message in errors_on(response)
+    assert not Person.objects.exists()
+    assert not FacePhoto.objects.exists()
+    assert media_files() == files_before
+
+
+def test_a_photo_over_the_size_limit_is_a_form_error(settings, admin, faces):
+    settings.IMAGESIFT_MAX_UPLOAD_MB = 0.005
+
+    response = admin.post(f"{EMPLOYEES}add/", employee_form() | photo_inline(jpeg_upload(faces)))
+
+    assert "the limit is 0.005 MB" in errors_on(response)
+    assert not Person.objects.exists() and not FacePhoto.objects.exists()
+
+
+def test_adding_a_visitor_with_a_window_that_ends_first_is_refused(admin):
+    host = make_employee("Hedy Lamarr")
+    start = timezone.localtime() + timedelta(hours=1)
+    end = start - timedelta(hours=2)
+    form = {
+        "name": "Walk In",
+        "host": host.pk,
+        "visit_start_0": start.strftime("%Y-%m-%d"),
+        "visit_start_1": start.strftime("%H:%M:%S"),
+        "visit_end_0": end.strftime("%Y-%m-%d"),
+        "visit_end_1": end.strftime("%H:%M:%S"),
+        "status": "expected",
+    } | photo_inline()
+
+    response = admin.post(f"{VISITORS}add/", form)
+
+    assert response.status_code == 200
+    assert not Visitor.objects.exists()
+
+
+# --- the lists ----------------------------------------------------------------------------------
+def test_the_employee_list_shows_consent_and_index_state(admin, faces):
+    indexed = make_employee("Jackie Chan")
+    enroll(indexed, faces.of(FACE)[0], faces.nonface()[0])
+    make_employee("Ada Lovelace", consent=False)
+
+    page = admin.get(EMPLOYEES).content.decode()
+
+    assert "Jackie Chan" in page and "Ada Lovelace" in page
+    assert "1/2 indexed" in page
+    assert "0/0 indexed" in page
+    assert 'alt="True"' in page and 'alt="False"' in page  # the consent column
+
+
+def test_the_change_form_shows_each_photo_state_and_reason(admin, faces):
+    employee = make_employee("Jackie Chan")
+    enroll(employee, faces.of(FACE)[0], faces.multi(1))
+
+    page = admin.get(f"{EMPLOYEES}{employee.pk}/change/").content.decode()
+
+    assert "Indexed" in page
+    assert "Several faces" in page
+    for photo in employee.photos.all():
+        assert f'src="/photos/{photo.pk}/"' in page
+
+
+def test_the_visitor_list_searches_company(admin):
+    make_visitor("Walk In", company="Acme")
+    make_visitor("Courier", company="Parcels Ltd")
+
+    page = admin.get(VISITORS, {"q": "acme"}).content.decode()
+
+    assert "Walk In" in page and "Courier" not in page
+
+
+# --- changing and deleting ----------------------------------------------------------------------
+def change_form(employee: Employee, **fields) -> dict:
+    """The employee's change form as the browser would send it back, with `fields` changed."""
+    photos = list(employee.photos.all())
+    data = {
+        "name": employee.name,
+        "staff_number": employee.staff_number,
+        "department": employee.department,
+        "email": employee.email,
+        "consent_recorded_by": employee.consent_recorded_by,
+        "denied_reason": employee.denied_reason,
+        "photos-TOTAL_FORMS": str(len(photos)),
+        "photos-INITIAL_FORMS": str(len(photos)),
+        "photos-MIN_NUM_FORMS": "0",
+        "photos-MAX_NUM_FORMS": "1000",
+    }
+    if employee.active:
+        data["active"] = "on"
+    for number, photo in enumerate(photos):
+        data |= {f"photos-{number}-id": str(photo.pk), f"photos-{number}-person": str(employee.pk)}
+    return data | fields
+
+
+def test_withdrawing_consent_in_the_form_removes_the_faces(admin, faces):
+    employee = make_employee("Jackie Chan")
+    [photo] = enroll(employee, faces.of(FACE)[0])
+
+    response = admin.post(
+        f"{EMPLOYEES}{employee.pk}/change/", change_form(employee, consent_recorded_by="")
+    )
+
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.consent_recorded_at is None
+    photo.refresh_from_db()
+    assert (photo.state, photo.face_id) == (FacePhoto.State.REMOVED, "")
+    assert not StoredFace.objects.exists()
+
+
+def test_replacing_a_photo_in_the_inline_indexes_the_new_face_instead(admin, faces):
+    employee = make_employee("Jackie Chan")
+    [photo] = enroll(employee, faces.of(FACE)[0])
+    old_face, old_file = photo.face_id, photo.image.name
+
+    form = change_form(employee) | {"photos-0-image": jpeg_upload(faces, 1)}
+    response = admin.post(f"{EMPLOYEES}{employee.pk}/change/", form)
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.state == FacePhoto.State.INDEXED
+    assert photo.face_id and photo.face_id != old_face
+    assert [str(face.face_id) for face in StoredFace.objects.all()] == [photo.face_id]
+    assert photo.image.read() == faces.of(FACE)[1].read_bytes()
+    assert not photo.image.storage.exists(old_file)
+
+
+def test_the_history_names_the_added_photo(admin, faces):
+    admin.post(f"{EMPLOYEES}add/", employee_form() | photo_inline(jpeg_upload(faces)))
+
+    photo = FacePhoto.objects.get()
+    history = admin.get(f"{EMPLOYEES}{photo.person_id}/history/").content.decode()
+    assert f"Photo {photo.pk} of Jackie Chan" in history
+
+
+def test_deleting_a_photo_in_the_inline_removes_face_and_file(admin, faces):
+    employee = make_employee("Jackie Chan")
+    [photo] = enroll(employee, faces.of(FACE)[0])
+
+    form = change_form(employee) | {"photos-0-DELETE": "on"}
+    response = admin.post(f"{EMPLOYEES}{employee.pk}/change/", form)
+
+    assert response.status_code == 302
+    assert not FacePhoto.objects.exists()
+    assert not StoredFace.objects.exists()
+    assert not photo.image.storage.exists(photo.image.name)
+
+
+def test_deleting_an_employee_in_the_admin_erases_them(admin, faces):
+    employee = make_employee("Jackie Chan")
+    [photo] = enroll(employee, faces.of(FACE)[0])
+
+    response = admin.post(f"{EMPLOYEES}{employee.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Person.objects.exists()
+    assert not FacePhoto.objects.exists() and not StoredFace.objects.exists()
+    assert not photo.image.storage.exists(photo.image.name)
+
+
+# --- actions ------------------------------------------------------------------------------------
+def act(admin: Client, action: str, *people: Person, url: str = EMPLOYEES):
+    return admin.post(
+        url, {"action": action, "_selected_action": [person.pk for person in people]}, follow=True
+    )
+
+
+def test_recording_consent_by_action_indexes_the_waiting_photos(admin, faces):
+    employee = make_employee("Jackie Chan", consent=False)
+    enroll(employee, faces.of(FACE)[0], faces.of(FACE)[1])
+    assert not StoredFace.objects.exists()
+
+    response = act(admin, "record_consent", employee)
+
+    assert "Consent recorded for 1 people." in response.content.decode()
+    employee.refresh_from_db()
+    assert employee.consent_recorded_by == "root"
+    assert employee.consent_recorded_at is not None
+    assert set(employee.photos.values_list("state", flat=True)) == {FacePhoto.State.INDEXED}
+    assert StoredFace.objects.count() == 2
+
+
+def test_removing_and_reindexing_faces_by_action(admin, faces):
+    employee = make_employee("Jackie Chan")
+    other = make_visitor("John Schneider")
+    enroll(employee, faces.of(FACE)[0], faces.of(FACE)[1])
+    [kept] = enroll(other, faces.of("John_Schneider")[0])
+
+    removed = act(admin, "remove_faces", employee)
+
+    assert "2 faces removed." in removed.content.decode()
+    assert set(employee.photos.values_list("state", flat=True)) == {FacePhoto.State.REMOVED}
+    assert list(StoredFace.objects.values_list("person_key", flat=True)) == [str(other.pk)]
+
+    reindexed = act(admin, "reindex_faces", employee)
+
+    assert "2 photos queued for indexing." in reindexed.content.decode()
+    assert set(employee.photos.values_list("state", flat=True)) == {FacePhoto.State.INDEXED}
+    assert StoredFace.objects.count() == 3
+    kept.refresh_from_db()
+    assert kept.state == FacePhoto.State.INDEXED
+
+
+def test_actions_work_on_visitors_too(admin, faces):
+    visitor = make_visitor("John Schneider", consent=False)
+    enroll(visitor, faces.of("John_Schneider")[0])
+
+    act(admin, "record_consent", visitor, url=VISITORS)
+
+    assert visitor.photos.get().state == FacePhoto.State.INDEXED

@@ -1,0 +1,511 @@
+"""The people API: employees and visitors with their photos, by role, over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import Employee, FacePhoto, Person, Visitor
+from accounts.roles import Role
+from recognition.models import StoredFace, Verification
+from tests.conftest import enroll, make_employee, make_visitor
+from tests.recognition.test_api import media_files, upload
+from tests.recognition.test_images import BAD_UPLOAD_IDS, BAD_UPLOADS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EMPLOYEES = "/api/v1/employees/"
+VISITORS = "/api/v1/visitors/"
+FACE = "Jackie_Chan"  # recognised well by the local engine (see tests/recognition/test_api.py)
+
+
+def photo_url(person: Person, photo: FacePhoto | None = None) -> str:
+    base = EMPLOYEES if person.kind == Person.Kind.EMPLOYEE else VISITORS
+    return f"{base}{person.pk}/photos/" + (f"{photo.pk}/" if photo else "")
+
+
+def post_photo(client: APIClient, person: Person, content: bytes):
+    return client.post(photo_url(person), {"image": upload(content)}, format="multipart")
+
+
+def stored(photo: FacePhoto) -> bool:
+    return photo.image.storage.exists(photo.image.name)
+
+
+@pytest.fixture
+def jpeg(faces) -> bytes:
+    return faces.of(FACE)[0].read_bytes()
+
+
+@pytest.fixture
+def admin_client() -> APIClient:
+    client = APIClient()
+    client.force_authenticate(User.objects.create_superuser("root", password="pw-12345678"))
+    return client
+
+
+@pytest.fixture
+def registry(faces):
+    """An employee and a visitor, each with one indexed photo."""
+    employee = make_employee("Jackie Chan", staff_number="E-100", department="Stunts")
+    visitor = make_visitor("John Schneider", company="Acme", host=employee)
+    [employee_photo] = enroll(employee, faces.of(FACE)[0])
+    [visitor_photo] = enroll(visitor, faces.of("John_Schneider")[0])
+    return employee, visitor, employee_photo, visitor_photo
+
+
+def visit(hours_from_now: float, hours: float) -> dict[str, str]:
+    start = timezone.now() + timedelta(hours=hours_from_now)
+    return {
+        "visit_start": start.isoformat(),
+        "visit_end": (start + timedelta(hours=hours)).isoformat(),
+    }
+
+
+def reads(employee, visitor, employee_photo, visitor_photo) -> list[str]:
+    return [
+        EMPLOYEES,
+        f"{EMPLOYEES}{employee.pk}/",
+        photo_url(employee),
+        photo_url(employee, employee_photo),
+        VISITORS,
+        f"{VISITORS}{visitor.pk}/",
+        photo_url(visitor),
+        photo_url(visitor, visitor_photo),
+    ]
+
+
+def writes(kind: str, person, photo, jpeg: bytes) -> list[tuple[str, str, dict]]:
+    """(method, url, data) of every write on employees or visitors."""
+    base = EMPLOYEES if kind == "employee" else VISITORS
+    if kind == "employee":
+        new = {"name": "New Person", "staff_number": "E-999"}
+        replacement = {"name": "Replaced", "staff_number": "E-998"}
+    else:
+        new = {"name": "New Visitor", **visit(0, 2)}
+        replacement = {"name": "Replaced", **visit(1, 1)}
+    return [
+        ("post", base, new),
+        ("patch", f"{base}{person.pk}/", {"name": "Renamed"}),
+        ("put", f"{base}{person.pk}/", replacement),
+        ("delete", f"{base}{person.pk}/", {}),
+        ("post", photo_url(person), {"image": upload(jpeg)}),
+        ("delete", photo_url(person, photo), {}),
+    ]
+
+
+def snapshot() -> tuple:
+    """Everything a write could change."""
+    return (
+        list(Person.objects.values_list("pk", "name", "updated_at")),
+        list(FacePhoto.objects.values_list("pk", "state")),
+        StoredFace.objects.count(),
+        media_files(),
+    )
+
+
+# --- who may do what ------------------------------------------------------------------------------
+def test_anonymous_gets_401_json_everywhere(registry, jpeg):
+    client, before = APIClient(), snapshot()
+    employee, visitor, employee_photo, visitor_photo = registry
+    requests = [("get", url, {}) for url in reads(*registry)]
+    requests += writes("employee", employee, employee_photo, jpeg)
+    requests += writes("visitor", visitor, visitor_photo, jpeg)
+
+    for method, url, data in requests:
+        response = getattr(client, method)(url, data, format="multipart")
+        assert response.status_code == 401, (method, url)
+        assert response.json()["code"] == "not_authenticated", (method, url)
+    assert snapshot() == before
+
+
+def test_a_user_without_a_role_gets_403_everywhere(api_as, registry, jpeg):
+    client, before = api_as(None), snapshot()
+    employee, visitor, employee_photo, visitor_photo = registry
+    requests = [("get", url, {}) for url in reads(*registry)]
+    requests += writes("employee", employee, employee_photo, jpeg)
+    requests += writes("visitor", visitor, visitor_photo, jpeg)
+
+    for method, url, data in requests:
+        response = getattr(client, method)(url, data, format="multipart")
+        assert response.status_code == 403, (method, url)
+        assert response.json() == {
+            "detail": "Your role does not allow this.",
+            "code": "permission_denied",
+        }
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("role", [Role.API_CLIENT, Role.FRONT_DESK])
+def test_api_clients_and_front_desk_read_everybody(api_as, registry, role):
+    client = api_as(role)
+    for url in reads(*registry):
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_api_client_may_not_change_people(api_as, registry, jpeg):
+    client, before = api_as(Role.API_CLIENT), snapshot()
+    employee, visitor, employee_photo, visitor_photo = registry
+    requests = writes("employee", employee, employee_photo, jpeg)
+    requests += writes("visitor", visitor, visitor_photo, jpeg)
+
+    for method, url, data in requests:
+        response = getattr(client, method)(url, data, format="multipart")
+        assert response.status_code == 403, (method, url)
+        assert response.json()["code"] == "permission_denied"
+    assert snapshot() == before
+
+
+def test_the_front_desk_may_not_change_employees(api_as, registry, jpeg):
+    client, before = api_as(Role.FRONT_DESK), snapshot()
+    employee, _, employee_photo, _ = registry
+
+    for method, url, data in writes("employee", employee, employee_photo, jpeg):
+        response = getattr(client, method)(url, data, format="multipart")
+        assert response.status_code == 403, (method, url)
+    assert snapshot() == before
+
+
+def run_every_write(client: APIClient, kind: str, person, photo, jpeg: bytes) -> None:
+    """Each write on `kind` in turn, asserting it succeeds."""
+    method_status = {"post": 201, "patch": 200, "put": 200, "delete": 204}
+    create, patch, put, delete, photo_post, photo_delete = writes(kind, person, photo, jpeg)
+    for method, url, data in (create, patch, put, photo_post, photo_delete, delete):
+        response = getattr(client, method)(url, data, format="multipart")
+        assert response.status_code == method_status[method], (method, url, response.content)
+
+
+def test_the_front_desk_manages_visitors_and_their_photos(api_as, registry, jpeg):
+    _, visitor, _, visitor_photo = registry
+
+    run_every_write(api_as(Role.FRONT_DESK), "visitor", visitor, visitor_photo, jpeg)
+
+    assert list(Visitor.objects.values_list("name", flat=True)) == ["New Visitor"]
+    assert not FacePhoto.objects.filter(person__kind=Person.Kind.VISITOR).exists()
+
+
+@pytest.mark.parametrize("admin", ["superuser", "Admins group"])
+def test_admins_may_do_everything(api_as, admin_client, registry, jpeg, admin):
+    client = admin_client if admin == "superuser" else api_as(Role.ADMIN)
+    employee, visitor, employee_photo, visitor_photo = registry
+
+    for url in reads(*registry):
+        assert client.get(url).status_code == 200, url
+    run_every_write(client, "visitor", visitor, visitor_photo, jpeg)
+    run_every_write(client, "employee", employee, employee_photo, jpeg)
+
+    assert list(Person.objects.values_list("name", flat=True)) == ["New Person", "New Visitor"]
+
+
+def test_session_authentication_works_too(user_with_role, registry):
+    client = APIClient()
+    user_with_role(Role.FRONT_DESK, username="desk")
+    assert client.login(username="desk", password="pw-12345678")
+
+    assert client.get(EMPLOYEES).status_code == 200
+    response = client.post(VISITORS, {"name": "Walk In", **visit(0, 1)}, format="json")
+    assert response.status_code == 201
+
+
+# --- employees ----------------------------------------------------------------------------------
+def test_creating_an_employee_with_consent_indexes_the_photos_sent_next(admin_client, jpeg):
+    response = admin_client.post(
+        EMPLOYEES,
+        {
+            "name": "Jackie Chan",
+            "staff_number": "E-7",
+            "email": "jackie@example.com",
+            "department": "Stunts",
+            "consent_recorded_by": "HR (signed form)",
+            "kind": "visitor",  # read-only: ignored
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["kind"] == "employee"
+    assert (body["staff_number"], body["active"], body["denied"]) == ("E-7", True, False)
+    assert body["consent_recorded_by"] == "HR (signed form)"
+    assert body["consent_recorded_at"] is not None
+    assert body["photos"] == []
+
+    photo = post_photo(admin_client, Employee.objects.get(pk=body["id"]), jpeg).json()
+    assert (photo["state"], photo["rejection_reason"]) == ("indexed", "")
+
+
+@pytest.mark.parametrize(
+    ("payload", "errors"),
+    [
+        ({}, {"name", "staff_number"}),
+        ({"name": "", "staff_number": "E-1"}, {"name"}),
+        ({"name": "Ada", "staff_number": "E-100"}, {"staff_number"}),  # taken
+        ({"name": "Ada", "staff_number": "E-2", "email": "not-an-email"}, {"email"}),
+        ({"name": "Ada", "staff_number": "E-2", "active": "perhaps"}, {"active"}),
+    ],
+)
+def test_invalid_employees_are_400_naming_the_fields(admin_client, payload, errors):
+    make_employee("Existing", staff_number="E-100")
+
+    response = admin_client.post(EMPLOYEES, payload, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["detail"], body["code"]) == ("Invalid input.", "invalid")
+    assert set(body["errors"]) == errors
+    assert Employee.objects.count() == 1
+
+
+def test_employees_are_searched_by_name_number_department_and_email(api_as):
+    make_employee("Ada Lovelace", staff_number="E-1", department="Engines")
+    make_employee("Grace Hopper", staff_number="N-2", email="grace@navy.example")
+    make_employee("Alan Turing", staff_number="E-3", department="Codes")
+    client = api_as(Role.API_CLIENT)
+
+    def names(search: str) -> list[str]:
+        return [item["name"] for item in client.get(EMPLOYEES, {"search": search}).json()["results"]]
+
+    assert names("") == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+    assert names("lovelace") == ["Ada Lovelace"]
+    assert names("N-2") == ["Grace Hopper"]
+    assert names("navy") == ["Grace Hopper"]
+    assert names("codes") == ["Alan Turing"]
+    assert names("nobody") == []
+
+
+def test_updating_an_employee(admin_client):
+    employee = make_employee("Ada Lovelace", staff_number="E-1")
+    make_employee("Grace Hopper", staff_number="E-2")
+    url = f"{EMPLOYEES}{employee.pk}/"
+
+    renamed = admin_client.patch(url, {"department": "Engines", "active": False}, format="json")
+    taken = admin_client.patch(url, {"staff_number": "E-2"}, format="json")
+
+    assert renamed.status_code == 200
+    assert (renamed.json()["department"], renamed.json()["active"]) == ("Engines", False)
+    assert taken.status_code == 400 and list(taken.json()["errors"]) == ["staff_number"]
+    employee.refresh_from_db()
+    assert (employee.department, employee.active, employee.staff_number) == ("Engines", False, "E-1")
+
+
+def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(
+    admin_client, jpeg
+):
+    employee = make_employee("Jackie Chan", consent=False)
+    waiting = post_photo(admin_client, employee, jpeg).json()
+    assert (waiting["state"], waiting["rejection_reason"]) == ("rejected", "no_consent")
+    url = f"{EMPLOYEES}{employee.pk}/"
+
+    given = admin_client.patch(url, {"consent_recorded_by": "HR"}, format="json").json()
+
+    assert given["consent_recorded_at"] is not None
+    [photo] = given["photos"]
+    assert (photo["state"], photo["rejection_reason"]) == ("indexed", "")
+    assert StoredFace.objects.filter(face_id=photo["face_id"]).exists()
+
+    withdrawn = admin_client.patch(url, {"consent_recorded_by": ""}, format="json").json()
+
+    assert withdrawn["consent_recorded_at"] is None
+    assert [photo["state"] for photo in withdrawn["photos"]] == ["removed"]
+    assert not StoredFace.objects.exists()
+    assert stored(FacePhoto.objects.get())  # the photo stays; only its face left the collection
+
+
+def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(
+    admin_client, registry, faces
+):
+    employee, visitor, employee_photo, _ = registry
+    verified = admin_client.post(
+        "/api/v1/verifications/", {"image": upload(faces.of(FACE)[3].read_bytes())}
+    ).json()
+    assert verified["person"]["id"] == employee.pk
+
+    response = admin_client.delete(f"{EMPLOYEES}{employee.pk}/")
+
+    assert response.status_code == 204
+    assert not Person.objects.filter(pk=employee.pk).exists()
+    assert not FacePhoto.objects.filter(pk=employee_photo.pk).exists()
+    assert not stored(employee_photo)
+    assert not StoredFace.objects.filter(face_id=employee_photo.face_id).exists()
+    assert StoredFace.objects.count() == 1  # the visitor's face stays
+    verification = Verification.objects.get(pk=verified["id"])
+    assert (verification.person, verification.person_name) == (None, "Jackie Chan")
+    visitor.refresh_from_db()
+    assert visitor.host is None
+    assert admin_client.get(f"{EMPLOYEES}{employee.pk}/").status_code == 404
+
+
+# --- visitors -----------------------------------------------------------------------------------
+def test_the_front_desk_registers_a_visitor_with_host(api_as):
+    host = make_employee("Hedy Lamarr")
+    payload = {"name": "Walk In", "company": "Acme", "host": host.pk, **visit(0, 2)}
+
+    response = api_as(Role.FRONT_DESK).post(VISITORS, payload, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["kind"], body["host"], body["status"]) == ("visitor", host.pk, "expected")
+    assert body["consent_recorded_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "errors"),
+    [
+        (visit(2, -1), {"visit_end"}),
+        (visit(2, 0), {"visit_end"}),
+        ({"visit_start": "tomorrow", "visit_end": "later"}, {"visit_start", "visit_end"}),
+        ({**visit(0, 1), "host": 999_999}, {"host"}),
+        ({**visit(0, 1), "status": "wandering"}, {"status"}),
+        ({}, {"visit_start", "visit_end"}),
+    ],
+    ids=["ends before it starts", "ends as it starts", "not dates", "no such host", "bad status",
+         "no window"],
+)
+def test_invalid_visitors_are_400_naming_the_fields(api_as, payload, errors):
+    response = api_as(Role.FRONT_DESK).post(VISITORS, {"name": "Walk In", **payload}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == errors
+    assert not Visitor.objects.exists()
+
+
+def test_a_visit_cannot_be_moved_to_end_before_it_starts(api_as):
+    visitor = make_visitor()
+    url = f"{VISITORS}{visitor.pk}/"
+    client = api_as(Role.FRONT_DESK)
+
+    too_early = (visitor.visit_start - timedelta(minutes=1)).isoformat()
+    response = client.patch(url, {"visit_end": too_early}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"visit_end": ["The visit must end after it starts."]}
+    extended = (visitor.visit_end + timedelta(hours=1)).isoformat()
+    response = client.patch(url, {"visit_end": extended, "status": "on_site"}, format="json")
+    assert response.status_code == 200
+
+
+def test_visitors_are_searched_by_name_and_company(api_as):
+    make_visitor("Walk In", company="Acme")
+    make_visitor("Courier", company="Parcels Ltd")
+    client = api_as(Role.FRONT_DESK)
+
+    def names(search: str) -> list[str]:
+        return [item["name"] for item in client.get(VISITORS, {"search": search}).json()["results"]]
+
+    assert names("acme") == ["Walk In"]
+    assert names("cour") == ["Courier"]
+    assert names("") == ["Courier", "Walk In"]
+
+
+# --- photos -------------------------------------------------------------------------------------
+def test_an_uploaded_photo_is_stored_and_indexed(admin_client, jpeg):
+    employee = make_employee("Jackie Chan")
+
+    response = post_photo(admin_client, employee, jpeg)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["state"], body["rejection_reason"]) == ("indexed", "")
+    assert body["face_id"] and body["indexed_at"]
+    assert body["face_box"]["width"] > 60
+    assert body["image_url"] == f"/photos/{body['id']}/"
+    photo = FacePhoto.objects.get(pk=body["id"])
+    assert photo.person_id == employee.pk and stored(photo)
+    assert photo.image.read() == jpeg
+    assert StoredFace.objects.filter(face_id=body["face_id"], person_key=str(employee.pk)).exists()
+    listed = admin_client.get(photo_url(employee)).json()
+    assert [item["id"] for item in listed] == [body["id"]]
+
+
+@pytest.mark.parametrize(
+    ("picture", "reason"), [("nonface", "no_face"), ("multi", "several_faces")]
+)
+def test_a_photo_without_exactly_one_face_is_kept_as_rejected_with_the_reason(
+    api_as, faces, picture, reason
+):
+    visitor = make_visitor()
+    path = faces.nonface()[0] if picture == "nonface" else faces.multi(1)
+
+    response = post_photo(api_as(Role.FRONT_DESK), visitor, path.read_bytes())
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["state"], body["rejection_reason"], body["face_id"]) == ("rejected", reason, "")
+    assert not StoredFace.objects.exists()
+
+
+def test_deleting_a_photo_removes_its_face_file_and_row(admin_client, registry):
+    employee, _, photo, _ = registry
+    assert StoredFace.objects.filter(face_id=photo.face_id).exists()
+
+    response = admin_client.delete(photo_url(employee, photo))
+
+    assert response.status_code == 204
+    assert not FacePhoto.objects.filter(pk=photo.pk).exists()
+    assert not StoredFace.objects.filter(face_id=photo.face_id).exists()
+    assert not stored(photo)
+    assert admin_client.get(photo_url(employee, photo)).status_code == 404
+
+
+def test_photos_are_only_reached_through_their_own_person(admin_client, registry):
+    employee, visitor, employee_photo, visitor_photo = registry
+
+    for url in (
+        photo_url(employee, visitor_photo),
+        photo_url(visitor, employee_photo),
+        f"{VISITORS}{employee.pk}/photos/",
+        f"{EMPLOYEES}{visitor.pk}/",
+    ):
+        response = admin_client.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found"
+    response = admin_client.delete(photo_url(employee, visitor_photo))
+    assert response.status_code == 404
+    assert FacePhoto.objects.count() == 2
+
+
+@pytest.mark.parametrize(("name", "build", "status", "codes"), BAD_UPLOADS, ids=BAD_UPLOAD_IDS)
+def test_bad_photo_uploads_store_nothing(admin_client, jpeg, name, build, status, codes):
+    employee = make_employee()
+    files_before = media_files()
+
+    response = post_photo(admin_client, employee, build(jpeg))
+
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] in codes
+    assert body["detail"].endswith(".") and len(body["detail"]) > 15
+    assert not FacePhoto.objects.exists()
+    assert not StoredFace.objects.exists()
+    assert media_files() == files_before
+
+
+def test_a_photo_over_the_size_limit_is_413(settings, admin_client, jpeg):
+    settings.IMAGESIFT_MAX_UPLOAD_MB = 0.005
+    employee = make_employee()
+    files_before = media_files()
+
+    response = post_photo(admin_client, employee, jpeg)
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "file_too_large"
+    assert not FacePhoto.objects.exists()
+    assert media_files() == files_before
+
+
+def test_a_photo_upload_without_the_file_is_400(admin_client):
+    employee = make_employee()
+    response = admin_client.post(photo_url(employee), {}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"image": ["No file was submitted."]}
+
+
+def test_media_root_is_the_test_directory():
+    """Guards the file assertions above: they look in the test run's own media folder."""
+    assert Path(settings.MEDIA_ROOT).name.startswith("imagesift-test-media-")

@@ -1,0 +1,123 @@
+"""Browser tests: Playwright drives Debian's chromium against pytest-django's live server.
+
+Chromium's fake camera plays a YUV4MPEG2 video built from one of the shared photos, so the
+webcam path runs for real: getUserMedia, a live <video>, a canvas capture, a JPEG upload.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from accounts.roles import Role
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse DB access from
+# it. The test code itself is synchronous, so the check does not apply here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "pw-12345678"
+# The person the fake camera shows: photos 1-3 get enrolled, the camera plays photo 4.
+WEBCAM_PERSON = "Jackie_Chan"
+
+
+@dataclass(frozen=True)
+class WebcamFeed:
+    person: str
+    enrolment_photos: list[Path]
+    video: Path
+
+
+def write_y4m(photo: Path, target: Path, *, width: int = 640, height: int = 480, frames: int = 5):
+    """A short YUV4MPEG2 (4:2:0) video of a photo, scaled and centred on a dark frame."""
+    picture = Image.open(photo).convert("RGB")
+    scale = min(width / picture.width, height / picture.height)
+    picture = picture.resize((round(picture.width * scale), round(picture.height * scale)))
+    frame = Image.new("RGB", (width, height), (32, 36, 44))
+    frame.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    planes = np.asarray(frame.convert("YCbCr"), dtype=np.float32)
+    luma = planes[:, :, 0].astype(np.uint8)
+    # 4:2:0 chroma: the mean of each 2x2 block.
+    chroma = [
+        planes[:, :, channel]
+        .reshape(height // 2, 2, width // 2, 2)
+        .mean(axis=(1, 3))
+        .round()
+        .astype(np.uint8)
+        for channel in (1, 2)
+    ]
+    with target.open("wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            video.write(b"FRAME\n")
+            video.write(luma.tobytes() + chroma[0].tobytes() + chroma[1].tobytes())
+
+
+@pytest.fixture(scope="session")
+def webcam_feed(faces, tmp_path_factory) -> WebcamFeed:
+    photos = faces.of(WEBCAM_PERSON)
+    video = tmp_path_factory.mktemp("webcam") / "camera.y4m"
+    write_y4m(photos[3], video)
+    return WebcamFeed(person=WEBCAM_PERSON, enrolment_photos=photos[:3], video=video)
+
+
+@pytest.fixture(scope="session")
+def browser(webcam_feed: WebcamFeed) -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Browser tests need Debian's chromium at {CHROMIUM}; it is not installed.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={webcam_feed.video}",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def frontdesk_page(page, live_server, user_with_role):
+    """The front desk, signed in through the real login form as a front-desk user."""
+    user = user_with_role(Role.FRONT_DESK, username="desk")
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_test_id("user-name")).to_have_text("desk")
+    page.user = user
+    return page
+
+
+def save_screenshot(page, name: str) -> None:
+    """Keep a full-page screenshot when IMAGESIFT_SCREENSHOT_DIR says where."""
+    folder = os.environ.get("IMAGESIFT_SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

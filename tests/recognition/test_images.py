@@ -1,0 +1,232 @@
+"""The image check every upload goes through: what it accepts, what it refuses and why.
+
+The bad-upload builders here are shared with the API tests, which send the same files.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zlib
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageChops, ImageStat
+
+from recognition.images import ImageRejected, prepare_image
+
+EXIF_ORIENTATION = 0x0112
+
+
+def encode(image: Image.Image, image_format: str = "JPEG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of width x height black pixels, a few kB on disk.
+
+    Written by hand so that building it needs no width x height buffer in memory.
+    """
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then the packed pixels
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", data)
+        + chunk(b"IEND", b"")
+    )
+
+
+def with_corrupt_body(jpeg: bytes) -> bytes:
+    """The JPEG's headers intact, every byte after them random."""
+    scan_start = jpeg.index(b"\xff\xda")
+    noise = random.Random(7).randbytes(len(jpeg) - scan_start - 20)
+    return jpeg[: scan_start + 20] + noise
+
+
+def upright_with_orientation(upright: Image.Image, orientation: int) -> bytes:
+    """A JPEG whose pixels are turned so that a viewer honouring `orientation` shows `upright`."""
+    stored = {
+        3: upright.transpose(Image.Transpose.ROTATE_180),
+        6: upright.transpose(Image.Transpose.ROTATE_90),  # the viewer turns it 90° clockwise
+        8: upright.transpose(Image.Transpose.ROTATE_270),  # ... 90° counter-clockwise
+    }[orientation]
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    return encode(stored, "JPEG", quality=95, exif=exif)
+
+
+# (name, builder from a real JPEG's bytes, HTTP status, codes a client may get)
+BAD_UPLOADS: list[tuple[str, Callable[[bytes], bytes], int, set[str]]] = [
+    ("plain text", lambda jpeg: b"Name,Badge\nAda,42\n" * 20, 400, {"not_an_image"}),
+    ("truncated JPEG", lambda jpeg: jpeg[: len(jpeg) // 2], 400, {"corrupt_image"}),
+    ("corrupt body", with_corrupt_body, 400, {"corrupt_image", "not_an_image"}),
+    ("empty file", lambda jpeg: b"", 400, {"empty_file"}),
+    (
+        "too small",
+        lambda jpeg: encode(Image.open(io.BytesIO(jpeg)).resize((79, 120))),
+        400,
+        {"image_too_small"},
+    ),
+    ("GIF", lambda jpeg: encode(Image.open(io.BytesIO(jpeg)), "GIF"), 415, {"unsupported_format"}),
+    ("BMP", lambda jpeg: encode(Image.open(io.BytesIO(jpeg)), "BMP"), 415, {"unsupported_format"}),
+    (
+        "TIFF",
+        lambda jpeg: encode(Image.open(io.BytesIO(jpeg)), "TIFF"),
+        415,
+        {"unsupported_format"},
+    ),
+    (
+        "decompression bomb",
+        lambda jpeg: png_bomb(20_000, 20_000),
+        413,
+        {"image_too_many_pixels"},
+    ),
+]
+BAD_UPLOAD_IDS = [name for name, *_ in BAD_UPLOADS]
+
+
+@pytest.fixture(scope="module")
+def portrait(faces) -> bytes:
+    """A real 250x250 face photo."""
+    return faces.of("Jackie_Chan")[3].read_bytes()
+
+
+def rejection(upload) -> ImageRejected:
+    with pytest.raises(ImageRejected) as caught:
+        prepare_image(upload)
+    return caught.value
+
+
+# --- what is accepted ---------------------------------------------------------------------------
+def test_a_real_jpeg_is_decoded_to_rgb_and_keeps_its_bytes(portrait):
+    image = prepare_image(portrait)
+    assert (image.format, image.extension, image.content_type) == ("JPEG", ".jpg", "image/jpeg")
+    assert (image.width, image.height) == (250, 250)
+    assert image.pixels.mode == "RGB"
+    assert image.content == portrait  # what is stored is what was sent
+
+
+@pytest.mark.parametrize(
+    ("image_format", "mode", "extension"),
+    [("PNG", "RGBA", ".png"), ("PNG", "P", ".png"), ("PNG", "I;16", ".png"), ("WEBP", "RGB", ".webp")],
+)
+def test_png_and_webp_of_any_mode_become_rgb(image_format, mode, extension):
+    image = prepare_image(encode(Image.new(mode, (120, 90)), image_format))
+    assert (image.format, image.extension, image.pixels.mode) == (image_format, extension, "RGB")
+    assert image.pixels.size == (120, 90)
+
+
+def test_a_phone_camera_mpo_is_taken_as_the_jpeg_it_is(portrait):
+    photo = Image.open(io.BytesIO(portrait))
+    mpo = encode(photo, "MPO", save_all=True, append_images=[photo.resize((100, 100))])
+    assert Image.open(io.BytesIO(mpo)).format == "MPO"
+
+    image = prepare_image(mpo)
+
+    assert (image.format, image.extension, image.content_type) == ("JPEG", ".jpg", "image/jpeg")
+    assert image.pixels.size == (250, 250)
+
+
+def test_an_uploaded_file_object_is_read_from_its_start(portrait):
+    upload = SimpleUploadedFile("face.jpg", portrait, content_type="image/jpeg")
+    upload.read(100)  # a form field already peeked at it
+    assert prepare_image(upload).content == portrait
+
+
+def test_the_smallest_allowed_image_passes(settings):
+    image = prepare_image(encode(Image.new("RGB", (80, 80))))
+    assert image.pixels.size == (settings.IMAGESIFT_MIN_IMAGE_PX,) * 2
+
+
+# --- EXIF orientation ---------------------------------------------------------------------------
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_exif_orientation_turns_the_pixels_upright(orientation):
+    upright = Image.new("RGB", (300, 200), "white")
+    upright.paste((255, 0, 0), (0, 0, 60, 40))  # a red mark in the top-left corner
+
+    image = prepare_image(upright_with_orientation(upright, orientation))
+
+    assert image.pixels.size == (300, 200)
+    red, green, blue = image.pixels.getpixel((10, 10))
+    assert red > 200 and green < 60 and blue < 60
+    assert image.pixels.getpixel((290, 190)) > (200, 200, 200)
+
+
+def test_a_rotated_real_photo_with_orientation_is_decoded_upright(portrait):
+    upright = Image.open(io.BytesIO(portrait)).convert("RGB").crop((0, 0, 250, 200))
+
+    image = prepare_image(upright_with_orientation(upright, 6))
+
+    assert image.pixels.size == (250, 200)
+    difference = ImageStat.Stat(ImageChops.difference(image.pixels, upright)).mean
+    assert max(difference) < 8  # only JPEG re-encoding noise, no turned face
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "WEBP", "JPEG"])
+def test_unreadable_exif_is_ignored_not_fatal(image_format):
+    broken_exif = b"Exif\x00\x00" + b"not a TIFF header" * 3
+    upload = encode(Image.new("RGB", (200, 150), "white"), image_format, exif=broken_exif)
+    assert prepare_image(upload).pixels.size == (200, 150)
+
+
+# --- what is refused ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "build", "status", "codes"), BAD_UPLOADS, ids=BAD_UPLOAD_IDS)
+def test_bad_uploads_are_refused_with_a_reason(portrait, name, build, status, codes):
+    refused = rejection(build(portrait))
+    assert refused.code in codes
+    assert refused.status == status
+    assert refused.message.endswith(".") and len(refused.message) > 15
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "BMP", "TIFF"])
+def test_unsupported_formats_are_named_in_the_message(image_format):
+    refused = rejection(encode(Image.new("RGB", (100, 100)), image_format))
+    assert refused.message.startswith(f"{image_format} images are not supported")
+    assert "JPEG" in refused.message
+
+
+def test_an_image_under_the_minimum_side_says_its_size():
+    refused = rejection(encode(Image.new("RGB", (300, 79))))
+    assert refused.message == "The image is 300x79 px; both sides must be at least 80 px."
+
+
+def test_a_bomb_pillow_refuses_on_sight_is_413(settings):
+    refused = rejection(png_bomb(20_000, 20_000))
+    assert refused.status == 413
+    assert f"{settings.IMAGESIFT_MAX_IMAGE_PIXELS:,} pixels" in refused.message
+
+
+def test_the_pixel_limit_is_a_setting(settings):
+    settings.IMAGESIFT_MAX_IMAGE_PIXELS = 1_000_000
+    refused = rejection(png_bomb(1_200, 1_000))
+    assert (refused.status, refused.code) == (413, "image_too_many_pixels")
+    assert "1200x1000 px" in refused.message
+    assert prepare_image(png_bomb(1_000, 1_000)).pixels.size == (1_000, 1_000)
+
+
+def test_a_file_over_the_size_limit_is_413(settings, portrait):
+    settings.IMAGESIFT_MAX_UPLOAD_MB = 0.005  # about 5 kB; the photo is larger
+    assert len(portrait) > 0.005 * 1024 * 1024
+
+    for upload in (portrait, SimpleUploadedFile("face.jpg", portrait)):
+        refused = rejection(upload)
+        assert (refused.status, refused.code) == (413, "file_too_large")
+        assert "the limit is 0.005 MB" in refused.message
+
+
+def test_a_stream_without_a_size_is_cut_at_the_limit(settings, portrait):
+    settings.IMAGESIFT_MAX_UPLOAD_MB = 0.005
+    refused = rejection(io.BytesIO(portrait))
+    assert refused.code == "file_too_large"

@@ -1,0 +1,91 @@
+"""The server-rendered pages: the front desk and enrolment photos, through Django's test client."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from accounts.roles import Role
+from recognition import services
+from recognition.models import Verification
+from tests.conftest import enroll, make_employee
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def client_as(user_with_role):
+    """A factory of test clients signed in as a user with the given role (or none)."""
+
+    def create(role: Role | None) -> Client:
+        client = Client()
+        client.force_login(user_with_role(role))
+        return client
+
+    return create
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+    login = client.get(response["Location"])
+    assert login.status_code == 200
+    assert b'name="password"' in login.content
+
+
+@pytest.mark.parametrize("role", [None, Role.API_CLIENT])
+def test_users_without_a_front_desk_role_are_refused(client_as, role):
+    assert client_as(role).get("/").status_code == 403
+
+
+def test_front_desk_sees_todays_decisions_and_gets_a_csrf_cookie(client_as, faces):
+    name = faces.people_with(4)[0]
+    employee = make_employee(name, department="Research")
+    enroll(employee, *faces.of(name)[:3])
+    services.verification_perform(upload=faces.of(name)[3].read_bytes(), channel="ui")
+    services.verification_perform(upload=faces.nonface()[0].read_bytes(), channel="api")
+    yesterday = services.verification_perform(upload=faces.nonface()[1].read_bytes(), channel="cli")
+    Verification.objects.filter(pk=yesterday.pk).update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
+
+    response = client_as(Role.FRONT_DESK).get("/")
+
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    page = response.content.decode()
+    assert page.count('data-testid="recent-item"') == 2
+    assert 'data-decision="employee"' in page and employee.name in page
+    assert 'data-decision="no_face"' in page and "No usable face" in page
+    assert "Command line" not in page  # yesterday's verification is not today's
+    assert 'href="/admin/"' not in page  # front-desk staff are not Django staff
+    assert 'action="/accounts/logout/"' in page
+
+
+def test_admins_see_the_front_desk_with_an_admin_link(client):
+    client.force_login(User.objects.create_superuser("boss", password="pw-12345678"))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert 'href="/admin/"' in response.content.decode()
+    assert "No verifications yet today." in response.content.decode()
+
+
+def test_enrolment_photos_need_a_staff_role(client, client_as, faces):
+    name = faces.people_with(4)[0]
+    (photo,) = enroll(make_employee(name), faces.of(name)[0])
+    url = f"/photos/{photo.pk}/"
+
+    assert client.get(url).status_code == 302
+    assert client_as(None).get(url).status_code == 403
+    for role in (Role.FRONT_DESK, Role.API_CLIENT):
+        response = client_as(role).get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == faces.of(name)[0].read_bytes()
+        assert response["Cache-Control"] == "private, max-age=300"
+    assert client_as(Role.ADMIN).get(f"/photos/{photo.pk + 1000}/").status_code == 404
