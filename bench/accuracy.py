@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def run(faces_dir: Path, enrolled_per_person: int) -> list[dict]:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from accounts.models import Person
+    from accounts.models import FacePhoto, Person
     from accounts.services import employee_create
     from recognition.engines import get_engine
     from recognition.models import StoredFace, Verification
@@ -74,10 +75,12 @@ def run(faces_dir: Path, enrolled_per_person: int) -> list[dict]:
                 photo_enroll(person=person, upload=path.read_bytes())
         probes.extend((path, folder.name) for path in photos[enrolled_per_person:])
     probes.extend((path, None) for path in photos_of(faces_dir / "unknown"))
-    rejected = Person.objects.filter(photos__state="rejected").count()
+    rejected = Counter(
+        FacePhoto.objects.filter(state="rejected").values_list("rejection_reason", flat=True)
+    )
     print(
-        f"K={enrolled_per_person}: {len(people)} people, {rejected} photos rejected at "
-        f"enrolment, {len(probes)} probes",
+        f"K={enrolled_per_person}: {len(people)} people, {len(probes)} probes; photos rejected "
+        f"at enrolment: {dict(rejected) or 'none'}",
         file=sys.stderr,
         flush=True,
     )
@@ -91,6 +94,7 @@ def run(faces_dir: Path, enrolled_per_person: int) -> list[dict]:
                     "truth": truth,
                     "matched": people.get(verification.person_id),
                     "similarity": verification.similarity,
+                    "no_face": verification.decision == "no_face",
                 }
             )
     return rows
@@ -112,7 +116,7 @@ def rates(rows: list[dict], threshold: float) -> dict:
         "unknown_accept": round(unknown / len(strangers), 4),
         "genuine_probes": len(genuine),
         "unknown_probes": len(strangers),
-        "no_face": sum(r["similarity"] is None for r in rows),
+        "no_face": sum(r["no_face"] for r in rows),
     }
 
 

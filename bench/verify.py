@@ -138,7 +138,8 @@ def multipart(image: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="probe.jpg"\r\n'
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="image"; filename="probe.jpg"\r\n'
             "Content-Type: image/jpeg\r\n\r\n"
         ).encode()
         + image
