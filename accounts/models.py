@@ -104,6 +104,7 @@ class FacePhoto(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=photo_upload_path, max_length=300)
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     rejection_reason = models.CharField(max_length=32, choices=Rejection.choices, blank=True)
     face_id = models.CharField(max_length=64, blank=True, db_index=True)

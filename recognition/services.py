@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from datetime import timedelta
@@ -32,7 +33,7 @@ def photo_enroll(*, person: Person, upload: IO[bytes] | bytes) -> FacePhoto:
     Raises `ImageRejected` (nothing stored) when the upload is not a usable image.
     """
     image = prepare_image(upload)
-    photo = FacePhoto(person=person)
+    photo = FacePhoto(person=person, content_sha256=hashlib.sha256(image.content).hexdigest())
     photo.image.save(f"upload{image.extension}", ContentFile(image.content), save=False)
     try:
         photo.save()

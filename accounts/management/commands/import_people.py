@@ -231,15 +231,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _stored_photo_digests(person: Person) -> set[str]:
-        """SHA-256 of each stored photo of a person: enrolment stores the uploaded bytes as-is."""
-        digests = set()
-        for photo in person.photos.all():
-            try:
-                with photo.image.storage.open(photo.image.name, "rb") as stored:
-                    digests.add(hashlib.sha256(stored.read()).hexdigest())
-            except OSError:
-                continue  # a missing file cannot match anything
-        return digests
+        """SHA-256 of each stored photo of a person, as recorded at enrolment."""
+        return set(person.photos.values_list("content_sha256", flat=True))
 
     def _import_photo(self, person: Person | None, path: Path, known_photos: set[str]) -> None:
         label = f"{path.parent.name}/{path.name}"
