@@ -4,11 +4,8 @@ Saving goes through the services, so photos are checked, stored and indexed exac
 the API; the index state and rejection reason show on each photo.
 """
 
-from functools import partial
-
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -95,15 +92,11 @@ class PersonAdmin(admin.ModelAdmin):
         for photo in formset.deleted_objects:
             photo_delete(photo=photo)
         for photo in instances:
-            if photo.pk is None:
-                upload = photo.image.file
-                upload.seek(0)
-                photo.pk = photo_enroll(person=form.instance, upload=upload).pk  # for the history
-            else:  # its image was replaced: index the new face in place of the old one
-                old_file = FacePhoto.objects.values_list("image", flat=True).get(pk=photo.pk)
-                photo.save()
-                transaction.on_commit(partial(photo.image.storage.delete, old_file))
-                photo_reindex(photo=photo)
+            if photo.pk is not None:  # its image was replaced: the new one takes its place
+                photo_delete(photo=FacePhoto.objects.get(pk=photo.pk))
+            upload = photo.image.file
+            upload.seek(0)
+            photo.pk = photo_enroll(person=form.instance, upload=upload).pk  # for the history
         formset.save_m2m()
 
     def delete_model(self, request, obj):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,6 +31,26 @@ def exception_handler(exc, context):
     elif response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
     return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error: what went wrong, a stable code, and for invalid input each field's messages."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="The message(s) of each invalid field, when the input is invalid.",
+    )
+
+
+# What an image upload can be refused with (see recognition/images.py).
+UPLOAD_ERRORS = {
+    status.HTTP_400_BAD_REQUEST: ErrorSerializer,
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: ErrorSerializer,
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: ErrorSerializer,
+}
 
 
 class HasRole(permissions.BasePermission):

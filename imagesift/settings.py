@@ -160,6 +160,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Face verification for access control, and the people it knows.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its Swagger UI are for holders of a role, like the rest of the API.
+    "SERVE_PERMISSIONS": ["imagesift.api.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI's files come from the drf-spectacular-sidecar package, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

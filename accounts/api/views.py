@@ -16,7 +16,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Employee, FacePhoto, Visitor
 from accounts.roles import Role
-from imagesift.api import HasRole
+from imagesift.api import UPLOAD_ERRORS, HasRole
 from recognition.services import photo_delete, photo_enroll
 
 EVERYONE = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
@@ -92,7 +92,9 @@ class _PhotosApi(_PersonPhotoApi):
         photos = self._person(person_id).photos.all()
         return Response(FacePhotoSerializer(photos, many=True).data)
 
-    @extend_schema(request=PhotoUploadSerializer, responses={201: FacePhotoSerializer})
+    @extend_schema(
+        request=PhotoUploadSerializer, responses={201: FacePhotoSerializer, **UPLOAD_ERRORS}
+    )
     def post(self, request, person_id: int):
         person = self._person(person_id)
         payload = PhotoUploadSerializer(data=request.data)

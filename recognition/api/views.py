@@ -1,12 +1,12 @@
 """The verification API: verify a face, read the audit log."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import Role
-from imagesift.api import HasRole
+from imagesift.api import UPLOAD_ERRORS, HasRole
 from recognition import selectors, services
 from recognition.api.serializers import VerificationSerializer
 from recognition.models import Verification
@@ -44,28 +44,23 @@ class VerificationListCreateApi(generics.ListAPIView):
         return selectors.verifications_list(**filters.validated_data)
 
     @extend_schema(
+        description="The audit log, newest first, filtered by the parameters given.",
         parameters=[
             OpenApiParameter("decision", enum=Verification.Decision.values),
             OpenApiParameter("channel", enum=Verification.Channel.values),
             OpenApiParameter("person", int),
             OpenApiParameter("since", str, description="ISO 8601 date-time"),
             OpenApiParameter("until", str, description="ISO 8601 date-time"),
-        ]
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
+        description="Verify the face in a photo: who it is and whether they may enter. "
+        "Every verification is recorded in the audit log.",
         request=InputSerializer,
-        responses={
-            201: VerificationSerializer,
-            400: inline_serializer(
-                "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
-            ),
-            413: inline_serializer(
-                "TooLarge", {"detail": serializers.CharField(), "code": serializers.CharField()}
-            ),
-        },
+        responses={201: VerificationSerializer, **UPLOAD_ERRORS},
     )
     def post(self, request):
         payload = self.InputSerializer(data=request.data)

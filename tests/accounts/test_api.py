@@ -269,7 +269,9 @@ def test_employees_are_searched_by_name_number_department_and_email(api_as):
     client = api_as(Role.API_CLIENT)
 
     def names(search: str) -> list[str]:
-        return [item["name"] for item in client.get(EMPLOYEES, {"search": search}).json()["results"]]
+        return [
+            item["name"] for item in client.get(EMPLOYEES, {"search": search}).json()["results"]
+        ]
 
     assert names("") == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
     assert names("lovelace") == ["Ada Lovelace"]
@@ -291,12 +293,14 @@ def test_updating_an_employee(admin_client):
     assert (renamed.json()["department"], renamed.json()["active"]) == ("Engines", False)
     assert taken.status_code == 400 and list(taken.json()["errors"]) == ["staff_number"]
     employee.refresh_from_db()
-    assert (employee.department, employee.active, employee.staff_number) == ("Engines", False, "E-1")
+    assert (employee.department, employee.active, employee.staff_number) == (
+        "Engines",
+        False,
+        "E-1",
+    )
 
 
-def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(
-    admin_client, jpeg
-):
+def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(admin_client, jpeg):
     employee = make_employee("Jackie Chan", consent=False)
     waiting = post_photo(admin_client, employee, jpeg).json()
     assert (waiting["state"], waiting["rejection_reason"]) == ("rejected", "no_consent")
@@ -317,9 +321,7 @@ def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(
     assert stored(FacePhoto.objects.get())  # the photo stays; only its face left the collection
 
 
-def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(
-    admin_client, registry, faces
-):
+def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(admin_client, registry, faces):
     employee, visitor, employee_photo, _ = registry
     verified = admin_client.post(
         "/api/v1/verifications/", {"image": upload(faces.of(FACE)[3].read_bytes())}
@@ -364,8 +366,14 @@ def test_the_front_desk_registers_a_visitor_with_host(api_as):
         ({**visit(0, 1), "status": "wandering"}, {"status"}),
         ({}, {"visit_start", "visit_end"}),
     ],
-    ids=["ends before it starts", "ends as it starts", "not dates", "no such host", "bad status",
-         "no window"],
+    ids=[
+        "ends before it starts",
+        "ends as it starts",
+        "not dates",
+        "no such host",
+        "bad status",
+        "no window",
+    ],
 )
 def test_invalid_visitors_are_400_naming_the_fields(api_as, payload, errors):
     response = api_as(Role.FRONT_DESK).post(VISITORS, {"name": "Walk In", **payload}, format="json")

@@ -113,9 +113,16 @@ def test_a_wrong_token_gets_401(probe):
 def test_a_user_without_a_role_gets_403(api_as, probe):
     client = api_as(None)
     verification = Verification.objects.create(channel="api", decision="unknown", engine="local")
-    for response in (client.get(URL), verify(client, probe), client.get(f"{URL}{verification.pk}/")):
+    for response in (
+        client.get(URL),
+        verify(client, probe),
+        client.get(f"{URL}{verification.pk}/"),
+    ):
         assert response.status_code == 403
-        assert response.json() == {"detail": "Your role does not allow this.", "code": "permission_denied"}
+        assert response.json() == {
+            "detail": "Your role does not allow this.",
+            "code": "permission_denied",
+        }
     assert Verification.objects.count() == 1
 
 
@@ -379,9 +386,7 @@ def test_the_log_filters_by_decision_person_channel_and_time(api_as):
     person = make_employee("Ada Lovelace")
     older = log(2, decision="employee", person=person, person_name=person.name)
     newer = log(2, decision="no_face", channel="ui")
-    Verification.objects.filter(pk__in=[row.pk for row in newer]).update(
-        created_at=timezone.now()
-    )
+    Verification.objects.filter(pk__in=[row.pk for row in newer]).update(created_at=timezone.now())
     client = api_as(Role.API_CLIENT)
 
     def ids(**filters) -> set[int]:
@@ -444,9 +449,26 @@ def test_the_schema_is_a_valid_openapi_3_document(api_as):
     paths = schema["paths"]
     assert {"post", "get"} <= set(paths[URL])
     request = paths[URL]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
-    assert "image" in request.get("required", []) or "$ref" in request
-    assert "/api/v1/employees/{person_id}/photos/" in paths
+    component = schema["components"]["schemas"][request["$ref"].rsplit("/", 1)[-1]]
+    assert component["required"] == ["image"]
+    assert component["properties"]["image"]["format"] == "binary"
+    for upload in (paths[URL]["post"], paths["/api/v1/employees/{person_id}/photos/"]["post"]):
+        for status in ("400", "413", "415"):
+            error = upload["responses"][status]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}
+    assert {"detail", "code"} <= set(schema["components"]["schemas"]["Error"]["required"])
     assert "/api/v1/visitors/{id}/" in paths
+
+
+def test_the_api_description_is_for_role_holders_only(api_as):
+    """The schema answers errors as JSON when asked to; the Swagger page is HTML either way."""
+    without_role = api_as(None)
+    for url in ("/api/v1/schema/", "/api/v1/docs/"):
+        assert APIClient().get(url).status_code == 401, url
+        assert without_role.get(url).status_code == 403, url
+
+    anonymous = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+    assert anonymous.json()["code"] == "not_authenticated"
 
 
 def test_schema_generation_has_no_warnings(tmp_path):
@@ -462,5 +484,7 @@ def test_swagger_ui_is_served_without_a_cdn(api_as):
     page = response.content.decode()
     assert "/api/v1/schema/" in page
     assert "cdn." not in page and "unpkg" not in page
-    assert f"{settings.STATIC_URL}drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert (
+        f"{settings.STATIC_URL}drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    )
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")

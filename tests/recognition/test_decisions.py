@@ -23,7 +23,10 @@ def employee(**fields) -> Employee:
 
 def visitor(*, starts_in=timedelta(hours=-1), lasts=timedelta(hours=4), **fields) -> Visitor:
     return Visitor(
-        name="Grace Hopper", visit_start=NOW + starts_in, visit_end=NOW + starts_in + lasts, **fields
+        name="Grace Hopper",
+        visit_start=NOW + starts_in,
+        visit_end=NOW + starts_in + lasts,
+        **fields,
     )
 
 

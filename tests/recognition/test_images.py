@@ -41,10 +41,7 @@ def png_bomb(width: int, height: int) -> bytes:
     data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", data)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
 
 
@@ -120,7 +117,12 @@ def test_a_real_jpeg_is_decoded_to_rgb_and_keeps_its_bytes(portrait):
 
 @pytest.mark.parametrize(
     ("image_format", "mode", "extension"),
-    [("PNG", "RGBA", ".png"), ("PNG", "P", ".png"), ("PNG", "I;16", ".png"), ("WEBP", "RGB", ".webp")],
+    [
+        ("PNG", "RGBA", ".png"),
+        ("PNG", "P", ".png"),
+        ("PNG", "I;16", ".png"),
+        ("WEBP", "RGB", ".webp"),
+    ],
 )
 def test_png_and_webp_of_any_mode_become_rgb(image_format, mode, extension):
     image = prepare_image(encode(Image.new(mode, (120, 90)), image_format))

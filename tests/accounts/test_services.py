@@ -1,0 +1,157 @@
+"""Writes of people (`accounts/services.py`): registration, consent and erasure, on real photos."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import Employee, FacePhoto, Person, Visitor
+from recognition import services as recognition
+from recognition.models import StoredFace, Verification
+from tests.conftest import enroll, make_employee, make_visitor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FACE = "Jackie_Chan"
+
+
+# --- registration -------------------------------------------------------------------------------
+def test_consent_given_at_registration_is_dated():
+    before = timezone.now()
+    employee = services.employee_create(name="Ada", staff_number="E-1", consent_recorded_by="HR")
+    visitor = services.visitor_create(
+        name="Grace",
+        visit_start=before,
+        visit_end=before + timedelta(hours=1),
+        consent_recorded_by="Front desk",
+    )
+    for person in (employee, visitor):
+        assert person.has_consent
+        assert before <= person.consent_recorded_at <= timezone.now()
+
+
+def test_a_consent_time_given_at_registration_is_kept():
+    when = timezone.now() - timedelta(days=3)
+    employee = services.employee_create(
+        name="Ada", staff_number="E-1", consent_recorded_by="HR", consent_recorded_at=when
+    )
+    assert employee.consent_recorded_at == when
+
+
+def test_registration_without_consent_records_none():
+    employee = services.employee_create(name="Ada", staff_number="E-1")
+    assert (employee.consent_recorded_by, employee.consent_recorded_at) == ("", None)
+
+
+def test_invalid_people_are_refused_and_not_saved():
+    make_employee("Ada", staff_number="E-1")
+    with pytest.raises(ValidationError) as taken:
+        services.employee_create(name="Other", staff_number="E-1")
+    start = timezone.now()
+    with pytest.raises(ValidationError) as backwards:
+        services.visitor_create(name="Grace", visit_start=start, visit_end=start)
+
+    assert "staff_number" in taken.value.message_dict
+    assert "visit_ends_after_start" in str(backwards.value.message_dict["__all__"])
+    assert Employee.objects.count() == 1 and not Visitor.objects.exists()
+
+
+# --- consent ------------------------------------------------------------------------------------
+def test_recording_consent_indexes_the_waiting_photos(faces):
+    employee = make_employee("Jackie Chan", consent=False)
+    photos = enroll(employee, *faces.of(FACE)[:2])
+    assert {photo.rejection_reason for photo in photos} == {"no_consent"}
+
+    services.consent_record(person=employee, recorded_by="HR")
+
+    employee.refresh_from_db()
+    assert employee.consent_recorded_by == "HR" and employee.has_consent
+    assert set(employee.photos.values_list("state", flat=True)) == {FacePhoto.State.INDEXED}
+    assert StoredFace.objects.filter(person_key=str(employee.pk)).count() == 2
+
+
+def test_withdrawing_consent_removes_every_face_but_keeps_the_photos(faces):
+    employee = make_employee("Jackie Chan")
+    enroll(employee, *faces.of(FACE)[:2])
+
+    services.person_update(person=employee, consent_recorded_by="")
+
+    employee.refresh_from_db()
+    assert employee.consent_recorded_at is None
+    assert set(employee.photos.values_list("state", flat=True)) == {FacePhoto.State.REMOVED}
+    assert not StoredFace.objects.exists()
+    assert employee.photos.count() == 2
+
+
+def test_consent_recorded_again_brings_the_faces_back(faces):
+    employee = make_employee("Jackie Chan")
+    enroll(employee, faces.of(FACE)[0])
+    services.person_update(person=employee, consent_recorded_by="")
+
+    services.consent_record(person=employee, recorded_by="HR")
+
+    assert employee.photos.get().state == FacePhoto.State.INDEXED
+    assert StoredFace.objects.count() == 1
+
+
+def test_other_changes_leave_the_faces_alone(faces):
+    employee = make_employee("Jackie Chan")
+    [photo] = enroll(employee, faces.of(FACE)[0])
+
+    services.person_update(person=employee, department="Stunts", denied=True)
+
+    photo.refresh_from_db()
+    assert photo.state == FacePhoto.State.INDEXED
+    assert StoredFace.objects.filter(face_id=photo.face_id).exists()
+
+
+def test_an_invalid_update_changes_nothing(faces):
+    make_employee("Other", staff_number="E-2")
+    employee = make_employee("Jackie Chan", staff_number="E-1")
+
+    with pytest.raises(ValidationError):
+        services.person_update(person=employee, staff_number="E-2", consent_recorded_by="")
+
+    employee.refresh_from_db()
+    assert (employee.staff_number, employee.has_consent) == ("E-1", True)
+
+
+def test_reindexing_only_waiting_photos_skips_indexed_ones(faces):
+    employee = make_employee("Jackie Chan")
+    indexed, rejected = enroll(employee, faces.of(FACE)[0], faces.nonface()[0])
+
+    assert services.photos_reindex(person=employee, only_waiting=True) == 1
+    assert services.photos_reindex(person=employee) == 2
+
+    indexed.refresh_from_db()
+    rejected.refresh_from_db()
+    assert indexed.state == FacePhoto.State.INDEXED
+    assert (rejected.state, rejected.rejection_reason) == (FacePhoto.State.REJECTED, "no_face")
+    assert StoredFace.objects.count() == 1  # re-indexing replaced the face, did not add one
+
+
+# --- erasure ------------------------------------------------------------------------------------
+def test_erasing_a_person_removes_photos_files_and_faces_but_not_the_log(faces):
+    employee = make_employee("Jackie Chan")
+    photos = enroll(employee, *faces.of(FACE)[:3])
+    visitor = make_visitor(host=employee)
+    verification = recognition.verification_perform(
+        upload=faces.of(FACE)[3].read_bytes(), channel="cli"
+    )
+    assert verification.person_id == employee.pk
+
+    services.person_erase(person=employee)
+
+    assert not Person.objects.filter(pk=employee.pk).exists()
+    assert not Employee.objects.exists()
+    assert not FacePhoto.objects.exists() and not StoredFace.objects.exists()
+    for photo in photos:
+        assert not photo.image.storage.exists(photo.image.name)
+    verification = Verification.objects.get()
+    assert (verification.person_id, verification.person_name) == (None, "Jackie Chan")
+    visitor.refresh_from_db()
+    assert visitor.host is None
