@@ -6,6 +6,7 @@ the API; the index state and rejection reason show on each photo.
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -44,7 +45,7 @@ class FacePhotoInline(admin.TabularInline):
             return "—"
         return format_html(
             '<img src="{}" alt="" style="height:64px;border-radius:4px">',
-            f"/photos/{photo.pk}/",
+            reverse("photo-image", args=[photo.pk]),
         )
 
 

@@ -71,6 +71,7 @@ class Visitor(Person):
             models.CheckConstraint(
                 condition=models.Q(visit_end__gt=models.F("visit_start")),
                 name="visit_ends_after_start",
+                violation_error_message="The visit must end after it starts.",
             )
         ]
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.api import views as people_api
 from recognition import views as recognition_views
 
 api_v1 = [
@@ -14,7 +15,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", recognition_views.frontdesk, name="frontdesk"),
-    path("photos/<int:photo_id>/", recognition_views.photo_image, name="photo-image"),
+    path("photos/<int:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
     path("healthz", recognition_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

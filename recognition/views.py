@@ -2,13 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from accounts.models import FacePhoto
 from accounts.roles import Role, has_role
 from recognition import selectors
 from recognition.api.serializers import VerificationSerializer
@@ -44,18 +43,6 @@ def frontdesk(request: HttpRequest) -> HttpResponse:
     ]
     context = {"recent": recent, "decision_words": {str(k): v for k, v in DECISION_WORDS.items()}}
     return render(request, "frontdesk/index.html", context)
-
-
-@login_required
-@require_GET
-def photo_image(request: HttpRequest, photo_id: int) -> FileResponse:
-    """An enrolment photo, for staff only: photos are biometric data, never public."""
-    if not has_role(request.user, Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT):
-        raise PermissionDenied
-    photo = get_object_or_404(FacePhoto, pk=photo_id)
-    response = FileResponse(photo.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 @require_GET

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -116,6 +117,18 @@ def api_as(user_with_role):
         user = user_with_role(role)
         client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
         client.user = user
+        return client
+
+    return create
+
+
+@pytest.fixture
+def client_as(user_with_role):
+    """A factory of test clients signed in as a user with the given role (or none)."""
+
+    def create(role: Role | None) -> Client:
+        client = Client()
+        client.force_login(user_with_role(role))
         return client
 
     return create

@@ -1,5 +1,6 @@
 """People API: employees and visitors, with their enrolment photos."""
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -118,6 +119,20 @@ class _PhotoDetailApi(_PersonPhotoApi):
     def delete(self, request, person_id: int, photo_id: int):
         photo_delete(photo=self._photo(person_id, photo_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoImageApi(APIView):
+    """An enrolment photo's image, for staff and API clients only: photos are biometric data."""
+
+    permission_classes = [HasRole]
+    read_roles = EVERYONE
+
+    @extend_schema(responses={(200, "image/*"): bytes})
+    def get(self, request, photo_id: int) -> FileResponse:
+        photo = get_object_or_404(FacePhoto, pk=photo_id)
+        response = FileResponse(photo.image.open("rb"))
+        response["Cache-Control"] = "private, max-age=300"
+        return response
 
 
 class EmployeePhotosApi(_PhotosApi):

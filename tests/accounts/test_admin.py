@@ -15,8 +15,7 @@ from PIL import Image
 from accounts.models import Employee, FacePhoto, Person, Visitor
 from recognition.models import StoredFace
 from tests.conftest import enroll, make_employee, make_visitor
-from tests.recognition.test_api import media_files
-from tests.recognition.test_images import encode
+from tests.uploads import encode, media_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -165,7 +164,7 @@ def test_adding_a_visitor_with_a_window_that_ends_first_is_refused(admin):
 
     response = admin.post(f"{VISITORS}add/", form)
 
-    assert "visit_ends_after_start" in errors_on(response)
+    assert "The visit must end after it starts." in errors_on(response)
     assert not Visitor.objects.exists()
 
 

@@ -15,8 +15,7 @@ from accounts.models import Employee, FacePhoto, Person, Visitor
 from accounts.roles import Role
 from recognition.models import StoredFace, Verification
 from tests.conftest import enroll, make_employee, make_visitor
-from tests.recognition.test_api import media_files, upload
-from tests.recognition.test_images import BAD_UPLOAD_IDS, BAD_UPLOADS
+from tests.uploads import BAD_UPLOAD_IDS, BAD_UPLOADS, media_files, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -517,3 +516,18 @@ def test_a_photo_upload_without_the_file_is_400(admin_client):
 def test_media_root_is_the_test_directory():
     """Guards the file assertions above: they look in the test run's own media folder."""
     assert Path(settings.MEDIA_ROOT).name.startswith("imagesift-test-media-")
+
+
+def test_enrolment_photos_need_a_staff_role(client, client_as, api_as, faces):
+    name = faces.people_with(4)[0]
+    (photo,) = enroll(make_employee(name), faces.of(name)[0])
+    url = f"/photos/{photo.pk}/"
+
+    assert client.get(url).status_code == 401
+    assert client_as(None).get(url).status_code == 403
+    for client_with_role in (client_as(Role.FRONT_DESK), api_as(Role.API_CLIENT)):
+        response = client_with_role.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == faces.of(name)[0].read_bytes()
+        assert response["Cache-Control"] == "private, max-age=300"
+    assert client_as(Role.ADMIN).get(f"/photos/{photo.pk + 1000}/").status_code == 404

@@ -56,7 +56,7 @@ def test_invalid_people_are_refused_and_not_saved():
         services.visitor_create(name="Grace", visit_start=start, visit_end=start)
 
     assert "staff_number" in taken.value.message_dict
-    assert "visit_ends_after_start" in str(backwards.value.message_dict["__all__"])
+    assert "The visit must end after it starts." in str(backwards.value.message_dict["__all__"])
     assert Employee.objects.count() == 1 and not Visitor.objects.exists()
 
 

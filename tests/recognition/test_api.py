@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
@@ -23,10 +21,12 @@ from recognition.engines import get_engine
 from recognition.images import prepare_image
 from recognition.models import StoredFace, Verification
 from tests.conftest import enroll, make_employee, make_visitor
-from tests.recognition.test_images import (
+from tests.uploads import (
     BAD_UPLOAD_IDS,
     BAD_UPLOADS,
     encode,
+    media_files,
+    upload,
     upright_with_orientation,
 )
 
@@ -40,17 +40,8 @@ VISITOR_FACE = "John_Schneider"
 DENIED_FACE = "James_Wolfensohn"
 
 
-def upload(content: bytes, name: str = "probe.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
-
-
 def verify(client: APIClient, content: bytes, **fields):
     return client.post(URL, {"image": upload(content), **fields}, format="multipart")
-
-
-def media_files() -> set[str]:
-    root = Path(settings.MEDIA_ROOT)
-    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 
 def overlap(box: dict, other: dict) -> float:
@@ -452,9 +443,9 @@ def test_the_schema_is_a_valid_openapi_3_document(api_as):
     component = schema["components"]["schemas"][request["$ref"].rsplit("/", 1)[-1]]
     assert component["required"] == ["image"]
     assert component["properties"]["image"]["format"] == "binary"
-    for upload in (paths[URL]["post"], paths["/api/v1/employees/{person_id}/photos/"]["post"]):
+    for operation in (paths[URL]["post"], paths["/api/v1/employees/{person_id}/photos/"]["post"]):
         for status in ("400", "413", "415"):
-            error = upload["responses"][status]["content"]["application/json"]["schema"]
+            error = operation["responses"][status]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/Error"}
     assert {"detail", "code"} <= set(schema["components"]["schemas"]["Error"]["required"])
     assert "/api/v1/visitors/{id}/" in paths

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -13,18 +12,6 @@ from recognition.models import Verification
 from tests.conftest import enroll, make_employee
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def client_as(user_with_role):
-    """A factory of test clients signed in as a user with the given role (or none)."""
-
-    def create(role: Role | None) -> Client:
-        client = Client()
-        client.force_login(user_with_role(role))
-        return client
-
-    return create
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client):
@@ -74,18 +61,3 @@ def test_admins_see_the_front_desk_with_an_admin_link(client):
     assert response.status_code == 200
     assert 'href="/admin/"' in response.content.decode()
     assert "No verifications yet today." in response.content.decode()
-
-
-def test_enrolment_photos_need_a_staff_role(client, client_as, faces):
-    name = faces.people_with(4)[0]
-    (photo,) = enroll(make_employee(name), faces.of(name)[0])
-    url = f"/photos/{photo.pk}/"
-
-    assert client.get(url).status_code == 302
-    assert client_as(None).get(url).status_code == 403
-    for role in (Role.FRONT_DESK, Role.API_CLIENT):
-        response = client_as(role).get(url)
-        assert response.status_code == 200
-        assert b"".join(response.streaming_content) == faces.of(name)[0].read_bytes()
-        assert response["Cache-Control"] == "private, max-age=300"
-    assert client_as(Role.ADMIN).get(f"/photos/{photo.pk + 1000}/").status_code == 404
