@@ -1,5 +1,7 @@
 # ImageSift: `make run` to try it, `make test` to check it. Both set everything up.
-PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && echo python3.12 || echo python3)
+# Python 3.12 where present (also a pyenv-installed one that is not the active version), else 3.11.
+PYTHON ?= $(shell for p in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null) python3; do \
+  $$p -c '' 2>/dev/null && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
