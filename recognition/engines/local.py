@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dlib
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -48,11 +49,19 @@ UPSAMPLE_BELOW_SIDE = 400
 # strangers out as the gallery grows.
 DISTANCE_AT_ZERO = 1.8
 MAX_DISTANCE_RATIO = 0.85
+# Test-time augmentation: enrolment averages jittered copies; a probe that comes near a match
+# (within PROBE_MIRROR_MARGIN of the threshold distance) is described again from its mirror image.
+ENROLMENT_JITTERS = 10
+PROBE_MIRROR_MARGIN = 0.06
 
 
 def similarity_from_distance(distance: float) -> float:
     """Similarity on a 0-100 scale from the L2 distance of two unit-normalised descriptors."""
     return min(100.0, max(0.0, 100.0 * (1.0 - distance / DISTANCE_AT_ZERO)))
+
+
+def distance_from_similarity(similarity: float) -> float:
+    return DISTANCE_AT_ZERO * (1.0 - similarity / 100.0)
 
 
 @cache
@@ -137,10 +146,26 @@ def _find_faces(image: PreparedImage, *, coarse_first: bool = False) -> list[_Fo
     return found
 
 
-def _descriptor(chip: np.ndarray) -> np.ndarray:
-    """The face's 128-d descriptor, unit-normalised."""
-    vector = np.asarray(_models()[2].compute_face_descriptor(chip), dtype=np.float32)
-    return vector / np.linalg.norm(vector)
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
+
+
+def _mirror(chip: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(chip[:, ::-1])
+
+
+def _descriptors(chips: list[np.ndarray]) -> np.ndarray:
+    """Unit-normalised 128-d descriptors of face chips, one row each (~75 ms a chip)."""
+    raw = _models()[2].compute_face_descriptor(chips)
+    return _unit(np.array([np.asarray(vector) for vector in raw], dtype=np.float32))
+
+
+def _enrolment_template(chip: np.ndarray) -> np.ndarray:
+    """The vector stored for an enrolment photo: the mean descriptor of the face, its mirror
+    image and jittered copies (~0.9 s, once per photo), steadier against a probe's pose and
+    framing than one descriptor; measured in README, "Accuracy"."""
+    variants = [chip, _mirror(chip), *dlib.jitter_image(chip, num_jitters=ENROLMENT_JITTERS)]
+    return _unit(_descriptors(variants).mean(axis=0))
 
 
 @dataclass(frozen=True)
@@ -199,7 +224,10 @@ class _Gallery:
 class LocalEngine(FaceEngine):
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, *, probe_mirror: bool | None = None) -> None:
+        self.probe_mirror = (
+            settings.IMAGESIFT_PROBE_MIRROR if probe_mirror is None else probe_mirror
+        )
         self._gallery: _Gallery | None = None
         self._reload_lock = threading.Lock()
 
@@ -218,7 +246,7 @@ class LocalEngine(FaceEngine):
                 Rejection.SEVERAL_FACES, f"{len(found)} faces found; an enrolment photo needs one"
             )
         gate.check(found[0].face)
-        vector = _descriptor(found[0].chip)
+        vector = _enrolment_template(found[0].chip)
         with transaction.atomic():
             stored = StoredFace.objects.create(
                 person_key=person_key, vector=vector.astype("<f4").tobytes()
@@ -233,9 +261,13 @@ class LocalEngine(FaceEngine):
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=Rejection.NO_FACE)
         largest = found[0]
-        nearest = self._current_gallery().closest_people(
-            _descriptor(largest.chip), max(max_results, 2)
-        )
+        gallery, count = self._current_gallery(), max(max_results, 2)
+        query = _descriptors([largest.chip])[0]
+        nearest = gallery.closest_people(query, count)
+        near_a_match = distance_from_similarity(threshold) + PROBE_MIRROR_MARGIN
+        if settings.IMAGESIFT_PROBE_MIRROR and nearest and nearest[0][2] <= near_a_match:
+            query = _unit(query + _descriptors([_mirror(largest.chip)])[0])
+            nearest = gallery.closest_people(query, count)
         matches: tuple[FaceMatch, ...] = ()
         if nearest and _clearly_nearest(nearest):
             matches = tuple(

@@ -92,6 +92,11 @@ def browser(webcam_feed: WebcamFeed) -> Iterator:
         browser.close()
 
 
+# The first verification in a process loads the face models, and CI machines are busy: give
+# answers time to arrive (a wrong answer still fails at once).
+expect.set_options(timeout=30_000)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
