@@ -18,20 +18,23 @@ def _with_consent_time(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _person_create(model: type[Employee | Visitor], fields: dict[str, Any]):
+    person = model(**_with_consent_time(fields))
+    person.full_clean()
+    person.save()
+    return person
+
+
 @transaction.atomic
 def employee_create(**fields: Any) -> Employee:
-    employee = Employee(**_with_consent_time(fields))
-    employee.full_clean()
-    employee.save()
-    return employee
+    """Register an employee (validated); their photos are added with `photo_enroll`."""
+    return _person_create(Employee, fields)
 
 
 @transaction.atomic
 def visitor_create(**fields: Any) -> Visitor:
-    visitor = Visitor(**_with_consent_time(fields))
-    visitor.full_clean()
-    visitor.save()
-    return visitor
+    """Register a visitor (validated); their photos are added with `photo_enroll`."""
+    return _person_create(Visitor, fields)
 
 
 @transaction.atomic

@@ -143,9 +143,9 @@ def main() -> None:
         rows = run(Path(args.faces_dir), k)
         print(f"\nK={k} photo(s) enrolled per person (default threshold {default:g})")
         print(f"{'threshold':>9} {'correct':>8} {'wrong':>7} {'unknown':>8}")
-        for threshold in range(int(default) - 10, int(default) + 11, 2):
+        for threshold in sorted({*range(70, 91, 2), *range(int(default) - 3, int(default) + 4)}):
             r = rates(rows, threshold)
-            mark = " <- default" if threshold == int(default) else ""
+            mark = " <- default" if threshold == default else ""
             print(
                 f"{threshold:>9} {r['correct_accept']:>8.3f} {r['wrong_accept']:>7.3f} "
                 f"{r['unknown_accept']:>8.3f}{mark}"

@@ -132,3 +132,10 @@ def client_as(user_with_role):
         return client
 
     return create
+
+
+@pytest.fixture
+def admin(client: Client) -> Client:
+    """The test client signed in as a superuser."""
+    client.force_login(User.objects.create_superuser("root", password="pw-12345678"))
+    return client

@@ -6,7 +6,6 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 EMPLOYEES = "/admin/accounts/employee/"
 VISITORS = "/admin/accounts/visitor/"
 FACE = "Jackie_Chan"
-
-
-@pytest.fixture
-def admin(client: Client) -> Client:
-    client.force_login(User.objects.create_superuser("root", password="pw-12345678"))
-    return client
 
 
 def photo_inline(*uploads: SimpleUploadedFile) -> dict:

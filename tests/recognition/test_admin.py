@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 
 from accounts.models import FacePhoto
 from recognition import services
@@ -16,12 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PHOTOS = "/admin/accounts/facephoto/"
 VERIFICATIONS = "/admin/recognition/verification/"
 FACE = "Jackie_Chan"
-
-
-@pytest.fixture
-def admin(client: Client) -> Client:
-    client.force_login(User.objects.create_superuser("root", password="pw-12345678"))
-    return client
 
 
 @pytest.fixture
