@@ -25,11 +25,16 @@ class ImageRejected(Exception):
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """A decoded, orientation-corrected RGB image and the bytes it came from."""
+    """A decoded, orientation-corrected RGB image and the bytes it came from.
+
+    `storage_name` names the file in the default storage that holds those bytes, when they are
+    stored already, so that an engine may read them from there (an S3 object) instead.
+    """
 
     content: bytes
     format: str
     pixels: Image.Image
+    storage_name: str = ""
 
     @property
     def width(self) -> int:
@@ -76,7 +81,7 @@ def _too_large(size: int) -> ImageRejected:
     )
 
 
-def prepare_image(upload: IO[bytes] | bytes) -> PreparedImage:
+def prepare_image(upload: IO[bytes] | bytes, *, storage_name: str = "") -> PreparedImage:
     """Decode an upload into a `PreparedImage`, or raise `ImageRejected` saying what is wrong.
 
     Refuses non-images, unsupported formats, truncated or corrupt files, decompression bombs,
@@ -122,7 +127,9 @@ def prepare_image(upload: IO[bytes] | bytes) -> PreparedImage:
     except (OSError, SyntaxError, ValueError):
         upright = image  # unreadable EXIF: there is no orientation to honour
     pixels = upright.convert("RGB")
-    return PreparedImage(content=content, format=image_format, pixels=pixels)
+    return PreparedImage(
+        content=content, format=image_format, pixels=pixels, storage_name=storage_name
+    )
 
 
 def _bomb(size: str) -> ImageRejected:

@@ -61,7 +61,7 @@ def photo_index(*, photo_id: int) -> FacePhoto | None:
     else:
         try:
             with photo.image.open("rb") as stored:
-                image = prepare_image(stored.read())
+                image = prepare_image(stored.read(), storage_name=photo.image.name)
             indexed = engine.index_face(
                 image, person_key=str(photo.person_id), gate=enrolment_gate()
             )
