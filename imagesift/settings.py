@@ -124,17 +124,76 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Photos in a private S3 bucket (django-storages) once a bucket is named; shown through presigned
+# URLs that expire. Keys: photos/<person id>/…, probes/YYYY/MM/DD/…, uploads/…, metadata/….
+IMAGESIFT_S3_BUCKET = env_str("IMAGESIFT_S3_BUCKET")
+IMAGESIFT_S3_REGION = env_str("IMAGESIFT_S3_REGION")  # empty: boto3's (AWS_REGION on Lambda)
+IMAGESIFT_S3_PREFIX = env_str("IMAGESIFT_S3_PREFIX").strip("/")  # keys under <prefix>/ if set
+IMAGESIFT_S3_ENDPOINT_URL = env_str("IMAGESIFT_S3_ENDPOINT_URL")  # an S3-compatible test server
+IMAGESIFT_PRESIGNED_URL_SECONDS = env_int("IMAGESIFT_PRESIGNED_URL_SECONDS", 300)
+if IMAGESIFT_S3_BUCKET:
+    from imagesift.storage import s3_storage_options
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket=IMAGESIFT_S3_BUCKET,
+            region=IMAGESIFT_S3_REGION,
+            prefix=IMAGESIFT_S3_PREFIX,
+            endpoint_url=IMAGESIFT_S3_ENDPOINT_URL,
+            url_seconds=IMAGESIFT_PRESIGNED_URL_SECONDS,
+        ),
+    }
+# Static files served by the app itself (WhiteNoise, from `collectstatic`'s STATIC_ROOT) where no
+# web server stands in front of it: on Lambda.
+IMAGESIFT_SERVE_STATIC = env_bool("IMAGESIFT_SERVE_STATIC", False)
+if IMAGESIFT_SERVE_STATIC:
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")  # after SecurityMiddleware
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 # --- engine -----------------------------------------------------------------------------------
 IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")
 # Similarity (0-100) a face needs to be taken as an enrolled person; measured on ../shared/faces.
-IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 80.0)
+IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 81.0)
 # Describe a probe near a match a second time, from its mirror image: more accurate, ~75 ms more.
 IMAGESIFT_PROBE_MIRROR = env_bool("IMAGESIFT_PROBE_MIRROR", True)
 # Enrolment quality gates: a face smaller (px), blurrier or darker (0-255) is rejected.
 IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 40)
 IMAGESIFT_MIN_SHARPNESS = env_float("IMAGESIFT_MIN_SHARPNESS", 6.0)
 IMAGESIFT_MIN_BRIGHTNESS = env_float("IMAGESIFT_MIN_BRIGHTNESS", 30.0)
+
+# --- aws --------------------------------------------------------------------------------------
+# The region of the Rekognition collection (and of the S3 bucket it reads photos from); empty:
+# boto3's own lookup (AWS config file, instance metadata). Credentials come from boto3's chain.
+AWS_REGION = env_str("AWS_REGION") or env_str("AWS_DEFAULT_REGION")
+IMAGESIFT_REKOGNITION_COLLECTION = env_str("IMAGESIFT_REKOGNITION_COLLECTION", "imagesift")
+# Rekognition's similarity runs higher than the local engine's (the same person usually scores
+# 95-100, strangers rarely 80), so it has its own threshold on its own 0-100 scale.
+IMAGESIFT_REKOGNITION_MATCH_THRESHOLD = env_float("IMAGESIFT_REKOGNITION_MATCH_THRESHOLD", 90.0)
+# How many users (or faces, without user vectors) one search asks Rekognition for.
+IMAGESIFT_REKOGNITION_MAX_RESULTS = env_int("IMAGESIFT_REKOGNITION_MAX_RESULTS", 10)
+if not (
+    0 <= IMAGESIFT_REKOGNITION_MATCH_THRESHOLD <= 100
+    and 1 <= IMAGESIFT_REKOGNITION_MAX_RESULTS <= 500
+):
+    raise ImproperlyConfigured(
+        "IMAGESIFT_REKOGNITION_MATCH_THRESHOLD: 0-100; IMAGESIFT_REKOGNITION_MAX_RESULTS: 1-500."
+    )
+# The quality bar Rekognition applies before indexing or searching a face.
+IMAGESIFT_REKOGNITION_QUALITY_FILTER = env_str(
+    "IMAGESIFT_REKOGNITION_QUALITY_FILTER", "AUTO"
+).upper()
+if IMAGESIFT_REKOGNITION_QUALITY_FILTER not in {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"}:
+    raise ImproperlyConfigured("IMAGESIFT_REKOGNITION_QUALITY_FILTER: NONE|AUTO|LOW|MEDIUM|HIGH.")
+# Match people by Rekognition user vectors (all of a person's photos at once, SearchUsersByImage)
+# rather than face by face (SearchFacesByImage).
+IMAGESIFT_REKOGNITION_USE_USERS = env_bool("IMAGESIFT_REKOGNITION_USE_USERS", True)
+# botocore's retries of throttled and failed calls (with backoff), and its timeouts in seconds.
+IMAGESIFT_AWS_RETRY_MODE = env_str("IMAGESIFT_AWS_RETRY_MODE", "standard").lower()
+if IMAGESIFT_AWS_RETRY_MODE not in {"standard", "adaptive"}:
+    raise ImproperlyConfigured("IMAGESIFT_AWS_RETRY_MODE: standard|adaptive.")
+IMAGESIFT_AWS_MAX_ATTEMPTS = env_int("IMAGESIFT_AWS_MAX_ATTEMPTS", 3)
+IMAGESIFT_AWS_TIMEOUT = env_float("IMAGESIFT_AWS_TIMEOUT", 10.0)
 
 # --- uploads ----------------------------------------------------------------------------------
 IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)

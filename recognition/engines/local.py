@@ -43,8 +43,8 @@ DETECT_MAX_SIDE = 800
 COARSE_MAX_SIDE = 320
 UPSAMPLE_BELOW_SIDE = 400
 # Open-set scoring, measured on ../shared/faces (README, "Accuracy"): vectors are unit-normalised;
-# similarity = 100 * (1 - distance / DISTANCE_AT_ZERO), so the default threshold 80 is distance
-# 0.36 (dlib's customary 0.6 would accept most strangers as somebody once hundreds are enrolled);
+# similarity = 100 * (1 - distance / DISTANCE_AT_ZERO), so the default threshold 81 is distance
+# 0.342 (dlib's customary 0.6 would accept most strangers as somebody once hundreds are enrolled);
 # and the best person must be clearly nearer than the next one (distance ratio), which keeps
 # strangers out as the gallery grows.
 DISTANCE_AT_ZERO = 1.8
@@ -282,6 +282,12 @@ class LocalEngine(FaceEngine):
             return
         with transaction.atomic():
             deleted, _ = StoredFace.objects.filter(face_id__in=list(face_ids)).delete()
+            if deleted:
+                _bump_version()
+
+    def forget_person(self, person_key: str) -> None:
+        with transaction.atomic():
+            deleted, _ = StoredFace.objects.filter(person_key=person_key).delete()
             if deleted:
                 _bump_version()
 

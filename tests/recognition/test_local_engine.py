@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.conf import settings
 from PIL import Image, ImageEnhance, ImageFilter
 
 from recognition.engines import enrolment_gate
@@ -13,7 +14,7 @@ from recognition.models import StoredFace
 
 pytestmark = pytest.mark.django_db
 
-THRESHOLD = 80.0
+THRESHOLD = settings.IMAGESIFT_MATCH_THRESHOLD  # the measured default
 
 
 def image(path_or_pil):
