@@ -154,9 +154,7 @@ if IMAGESIFT_SERVE_STATIC:
 # --- engine -----------------------------------------------------------------------------------
 IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")
 # Similarity (0-100) a face needs to be taken as an enrolled person; measured on ../shared/faces.
-IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 81.0)
-# Describe a probe near a match a second time, from its mirror image: more accurate, ~75 ms more.
-IMAGESIFT_PROBE_MIRROR = env_bool("IMAGESIFT_PROBE_MIRROR", True)
+IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 80.0)
 # Enrolment quality gates: a face smaller (px), blurrier or darker (0-255) is rejected.
 IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 40)
 IMAGESIFT_MIN_SHARPNESS = env_float("IMAGESIFT_MIN_SHARPNESS", 6.0)

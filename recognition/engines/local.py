@@ -17,7 +17,6 @@ from pathlib import Path
 
 import dlib
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -43,25 +42,19 @@ DETECT_MAX_SIDE = 800
 COARSE_MAX_SIDE = 320
 UPSAMPLE_BELOW_SIDE = 400
 # Open-set scoring, measured on ../shared/faces (README, "Accuracy"): vectors are unit-normalised;
-# similarity = 100 * (1 - distance / DISTANCE_AT_ZERO), so the default threshold 81 is distance
-# 0.342 (dlib's customary 0.6 would accept most strangers as somebody once hundreds are enrolled);
+# similarity = 100 * (1 - distance / DISTANCE_AT_ZERO), so the default threshold 80 is distance
+# 0.36 (dlib's customary 0.6 would accept most strangers as somebody once hundreds are enrolled);
 # and the best person must be clearly nearer than the next one (distance ratio), which keeps
 # strangers out as the gallery grows.
 DISTANCE_AT_ZERO = 1.8
 MAX_DISTANCE_RATIO = 0.85
-# Test-time augmentation: enrolment averages jittered copies; a probe that comes near a match
-# (within PROBE_MIRROR_MARGIN of the threshold distance) is described again from its mirror image.
+# Enrolment averages the descriptors of the face, its mirror image and jittered copies.
 ENROLMENT_JITTERS = 10
-PROBE_MIRROR_MARGIN = 0.06
 
 
 def similarity_from_distance(distance: float) -> float:
     """Similarity on a 0-100 scale from the L2 distance of two unit-normalised descriptors."""
     return min(100.0, max(0.0, 100.0 * (1.0 - distance / DISTANCE_AT_ZERO)))
-
-
-def distance_from_similarity(similarity: float) -> float:
-    return DISTANCE_AT_ZERO * (1.0 - similarity / 100.0)
 
 
 @cache
@@ -224,10 +217,7 @@ class _Gallery:
 class LocalEngine(FaceEngine):
     name = "local"
 
-    def __init__(self, *, probe_mirror: bool | None = None) -> None:
-        self.probe_mirror = (
-            settings.IMAGESIFT_PROBE_MIRROR if probe_mirror is None else probe_mirror
-        )
+    def __init__(self) -> None:
         self._gallery: _Gallery | None = None
         self._reload_lock = threading.Lock()
 
@@ -261,13 +251,9 @@ class LocalEngine(FaceEngine):
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=Rejection.NO_FACE)
         largest = found[0]
-        gallery, count = self._current_gallery(), max(max_results, 2)
-        query = _descriptors([largest.chip])[0]
-        nearest = gallery.closest_people(query, count)
-        near_a_match = distance_from_similarity(threshold) + PROBE_MIRROR_MARGIN
-        if settings.IMAGESIFT_PROBE_MIRROR and nearest and nearest[0][2] <= near_a_match:
-            query = _unit(query + _descriptors([_mirror(largest.chip)])[0])
-            nearest = gallery.closest_people(query, count)
+        nearest = self._current_gallery().closest_people(
+            _descriptors([largest.chip])[0], max(max_results, 2)
+        )
         matches: tuple[FaceMatch, ...] = ()
         if nearest and _clearly_nearest(nearest):
             matches = tuple(
