@@ -18,7 +18,7 @@ from accounts.models import FacePhoto, Person
 from accounts.selectors import people_by_keys
 from recognition import tasks
 from recognition.decisions import decide
-from recognition.engines import enrolment_gate, get_engine
+from recognition.engines import enrolment_gate, get_engine, match_threshold
 from recognition.engines.base import FaceRejected
 from recognition.images import ImageRejected, PreparedImage, prepare_image
 from recognition.models import Verification
@@ -121,7 +121,7 @@ def verification_perform(
     """
     started = time.perf_counter()
     image = prepare_image(upload)
-    search = get_engine().search_face(image, threshold=settings.IMAGESIFT_MATCH_THRESHOLD)
+    search = get_engine().search_face(image, threshold=match_threshold())
     people = people_by_keys(match.person_key for match in search.matches)
     match = next((match for match in search.matches if match.person_key in people), None)
     person = people[match.person_key] if match else None

@@ -10,6 +10,7 @@ from recognition.engines.base import FaceEngine, QualityGate
 
 ENGINES = {
     "local": "recognition.engines.local.LocalEngine",
+    "rekognition": "recognition.engines.rekognition.RekognitionEngine",
 }
 
 
@@ -22,9 +23,19 @@ def _engine(name: str) -> FaceEngine:
     return import_string(ENGINES[name])()
 
 
-def get_engine() -> FaceEngine:
-    """The engine named by `IMAGESIFT_ENGINE`, one instance per process."""
-    return _engine(settings.IMAGESIFT_ENGINE)
+def get_engine(name: str | None = None) -> FaceEngine:
+    """The engine called `name` (default: `IMAGESIFT_ENGINE`), one instance per process."""
+    return _engine(name or settings.IMAGESIFT_ENGINE)
+
+
+def reset_engines() -> None:
+    """Forget the engines built so far, so that the next ones read settings afresh (tests)."""
+    _engine.cache_clear()
+
+
+def match_threshold() -> float:
+    """The similarity a match needs, on the scale of the engine in use."""
+    return getattr(settings, get_engine().match_threshold_setting)
 
 
 def enrolment_gate() -> QualityGate:

@@ -73,8 +73,8 @@ class FaceMatch:
     """One enrolled person matching a probe: the best of all their faces."""
 
     person_key: str
-    face_id: str
-    similarity: float  # 0-100
+    face_id: str  # "" when the engine matched the person as a whole (a Rekognition user vector)
+    similarity: float  # 0-100, on the engine's own scale
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,8 @@ class FaceEngine(abc.ABC):
     """Index, search, delete and detect faces in one face collection."""
 
     name: str
+    # The setting that holds the similarity a match needs: each engine's scale is its own.
+    match_threshold_setting = "IMAGESIFT_MATCH_THRESHOLD"
 
     @abc.abstractmethod
     def detect_faces(self, image: PreparedImage) -> list[DetectedFace]:
@@ -136,3 +138,8 @@ class FaceEngine(abc.ABC):
     @abc.abstractmethod
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         """Remove faces from the collection; unknown ids are ignored."""
+
+    @abc.abstractmethod
+    def forget_person(self, person_key: str) -> None:
+        """Remove whatever the collection still holds of an erased person beyond the faces
+        `delete_faces` removes: Rekognition's user vector, any stray face under their key."""
