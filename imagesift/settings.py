@@ -150,6 +150,7 @@ IMAGESIFT_SERVE_STATIC = env_bool("IMAGESIFT_SERVE_STATIC", False)
 if IMAGESIFT_SERVE_STATIC:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")  # after SecurityMiddleware
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # pages name the hashed files only: half the size
 
 # --- engine -----------------------------------------------------------------------------------
 IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")

@@ -1,8 +1,9 @@
 """People API: employees and visitors, with their enrolment photos."""
 
-from django.http import FileResponse
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -122,16 +123,30 @@ class _PhotoDetailApi(_PersonPhotoApi):
 
 
 class PhotoImageApi(APIView):
-    """An enrolment photo's image, for staff and API clients only: photos are biometric data."""
+    """An enrolment photo's image, for staff and API clients only: photos are biometric data.
+
+    From local disk the image is sent here; from S3 the answer is a redirect to a presigned URL
+    that expires (IMAGESIFT_PRESIGNED_URL_SECONDS), so the bytes never pass through the server
+    and every link the API and pages show stays this one, behind the role check.
+    """
 
     permission_classes = [HasRole]
     read_roles = EVERYONE
 
-    @extend_schema(responses={(200, "image/*"): bytes})
-    def get(self, request, photo_id: int) -> FileResponse:
+    @extend_schema(
+        responses={
+            (200, "image/*"): bytes,
+            302: OpenApiResponse(description="To a presigned S3 URL"),
+        }
+    )
+    def get(self, request, photo_id: int) -> HttpResponse:
         photo = get_object_or_404(FacePhoto, pk=photo_id)
-        response = FileResponse(photo.image.open("rb"))
-        response["Cache-Control"] = "private, max-age=300"
+        if isinstance(photo.image.storage, FileSystemStorage):
+            response = FileResponse(photo.image.open("rb"))
+            response["Cache-Control"] = "private, max-age=300"
+        else:
+            response = HttpResponseRedirect(photo.image.url)
+            response["Cache-Control"] = "private, no-store"  # the URL it names expires
         return response
 
 

@@ -1,0 +1,105 @@
+"""S3 event handlers: objects landing in the bucket (moto), events as AWS documents them."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from zappa.asynchronous import route_lambda_task
+
+from accounts.models import FacePhoto
+from recognition import events
+from recognition.models import StoredFace
+from tests.aws import MEDIA_BUCKET, fake_aws_credentials, media_bucket, on_lambda, s3_put_event
+from tests.conftest import enroll, make_employee
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FACE = "Jackie_Chan"
+PREFIX = "site media"  # a space: S3 sends it as "+" in the event's key
+
+
+@pytest.fixture
+def s3(settings, monkeypatch):
+    fake_aws_credentials(monkeypatch)
+    with media_bucket(settings, prefix=PREFIX) as client:
+        yield client
+
+
+@pytest.fixture
+def enrolled_on_lambda(s3, faces, monkeypatch) -> tuple[FacePhoto, dict]:
+    """A photo enrolled on Lambda: stored and committed; its indexing task, sent elsewhere."""
+    with on_lambda(monkeypatch) as invocations:
+        invocations.expect(1)
+        [photo] = enroll(make_employee("Jackie Chan"), faces.of(FACE)[0])
+    return photo, invocations.payloads[0]
+
+
+@pytest.fixture
+def pending_photo(enrolled_on_lambda) -> FacePhoto:
+    return enrolled_on_lambda[0]
+
+
+def state(photo: FacePhoto) -> tuple:
+    photo = FacePhoto.objects.get(pk=photo.pk)
+    return photo.state, photo.face_id, photo.indexed_at
+
+
+def test_photo_event_indexes_the_photo_once(enrolled_on_lambda):
+    pending_photo, task_payload = enrolled_on_lambda
+    assert pending_photo.state == FacePhoto.State.PENDING
+    event = s3_put_event(f"{PREFIX}/{pending_photo.image.name}")
+    assert event["Records"][0]["s3"]["object"]["key"].startswith("site+media%2Fphotos%2F")
+
+    events.object_created(event)
+
+    indexed = state(pending_photo)
+    assert indexed[0] == FacePhoto.State.INDEXED
+    assert StoredFace.objects.count() == 1
+
+    events.object_created(event)  # S3 delivers at least once: a duplicate
+    route_lambda_task(task_payload, None)  # and the enrolment's own task, late
+
+    assert state(pending_photo) == indexed
+    assert StoredFace.objects.count() == 1
+
+
+def test_photo_event_before_its_row_commits_is_left_to_the_task(s3, caplog):
+    caplog.set_level(logging.INFO, logger="recognition.events")
+
+    events.object_created(s3_put_event(f"{PREFIX}/photos/7/0123abcd.jpg"))
+
+    assert "No photo row for photos/7/0123abcd.jpg" in caplog.text
+    assert not StoredFace.objects.exists()
+
+
+def test_upload_event_is_recorded_until_analysis_exists(s3, caplog):
+    caplog.set_level(logging.INFO, logger="recognition.events")
+
+    events.object_created(s3_put_event(f"{PREFIX}/uploads/front door/visitor+1.jpg"))
+
+    assert "Image uploads/front door/visitor+1.jpg received for analysis" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "key, bucket",
+    [
+        (f"{PREFIX}/probes/2026/01/02/probe.jpg", MEDIA_BUCKET),  # written by every verification
+        (f"{PREFIX}/metadata/analysis.json", MEDIA_BUCKET),
+        ("photos/1/elsewhere.jpg", MEDIA_BUCKET),  # outside this site's prefix
+        (f"{PREFIX}/photos/1/other.jpg", "someone-elses-bucket"),
+    ],
+)
+def test_other_objects_change_nothing(pending_photo, key, bucket):
+    events.object_created(s3_put_event(key, bucket=bucket))
+
+    assert state(pending_photo)[0] == FacePhoto.State.PENDING
+
+
+def test_only_created_objects_count(pending_photo):
+    event = s3_put_event(f"{PREFIX}/{pending_photo.image.name}")
+    event["Records"][0]["eventName"] = "ObjectRemoved:Delete"
+
+    events.object_created(event)
+
+    assert state(pending_photo)[0] == FacePhoto.State.PENDING
