@@ -13,7 +13,6 @@ AWS comes on top. No network and no real credentials. Prints a summary, then one
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -26,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.verify import probe_jpeg  # noqa: E402  (the same 640x480 webcam-like probes)
+
 TARGET_P50_MS = 20.0
 
 
@@ -37,19 +38,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=20, help="distinct probe images")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     return parser.parse_args()
-
-
-def probe_jpeg(path: Path) -> bytes:
-    """A 640x480 JPEG with the photo scaled to the frame's height, as a webcam would give."""
-    from PIL import Image
-
-    photo = Image.open(path).convert("RGB")
-    photo = photo.resize((480 * photo.width // photo.height, 480))
-    frame = Image.new("RGB", (640, 480), (128, 128, 128))
-    frame.paste(photo, ((640 - photo.width) // 2, 0))
-    out = io.BytesIO()
-    frame.save(out, "JPEG", quality=90)
-    return out.getvalue()
 
 
 def search_answer(person_key: str, matched: bool) -> dict:
