@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import set_script_prefix
 from zappa import handler as zappa_handler
 from zappa.cli import ZappaCLI
 
@@ -79,3 +80,11 @@ def lambda_handler(
     finally:
         sys.modules.pop("zappa_settings", None)
         logging.getLogger().setLevel(root_level)
+
+
+@pytest.fixture(autouse=True)
+def _restore_url_prefix() -> Iterator[None]:
+    """Zappa's handler serves under the stage's path (`/dev/`) and leaves Django's URL prefix set
+    for the thread; later tests build URLs from `/` again."""
+    yield
+    set_script_prefix("/")
