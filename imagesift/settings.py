@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "imagesift.middleware.EngineUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "imagesift.urls"
