@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('image', models.ImageField(max_length=300, upload_to=accounts.models.photo_upload_path)),
+                ('content_sha256', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
                 ('state', models.CharField(choices=[('pending', 'Pending'), ('indexed', 'Indexed'), ('rejected', 'Rejected'), ('removed', 'Face removed')], default='pending', max_length=16)),
                 ('rejection_reason', models.CharField(blank=True, choices=[('no_face', 'No face found'), ('several_faces', 'Several faces'), ('face_too_small', 'Face too small'), ('too_blurry', 'Too blurry'), ('too_dark', 'Too dark'), ('no_consent', 'No consent recorded'), ('unreadable', 'Image unreadable')], max_length=32)),
                 ('face_id', models.CharField(blank=True, db_index=True, max_length=64)),
@@ -70,7 +71,7 @@ class Migration(migrations.Migration):
                 ('host', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visitors', to='accounts.employee')),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('visit_end__gt', models.F('visit_start'))), name='visit_ends_after_start')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('visit_end__gt', models.F('visit_start'))), name='visit_ends_after_start', violation_error_message='The visit must end after it starts.')],
             },
             bases=('accounts.person',),
         ),
