@@ -296,4 +296,6 @@
     event.preventDefault();
     verifyFile(event.dataTransfer.files[0]);
   });
+
+  root.dataset.ready = "true";  // every control answers from here on
 })();

@@ -117,6 +117,8 @@ def frontdesk_page(page, live_server, user_with_role):
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_test_id("user-name")).to_have_text("desk")
+    # The page's script is deferred: a file chosen before it has run would go unnoticed.
+    expect(page.locator("#frontdesk")).to_have_attribute("data-ready", "true")
     page.user = user
     return page
 
