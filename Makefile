@@ -11,10 +11,14 @@ export DJANGO_DEBUG ?= 1
 
 .PHONY: install run test test-sqlite test-postgres lint bench clean lambda-package
 
-$(STAMP): requirements.txt requirements-dev.txt
+# rapidocr_onnxruntime (text detection) goes in without its opencv-python: see requirements-local.txt.
+NO_DEPS_REQUIREMENTS := rapidocr_onnxruntime==1.4.4
+
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps $(NO_DEPS_REQUIREMENTS)
 	touch $(STAMP)
 
 install: $(STAMP)

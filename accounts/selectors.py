@@ -35,6 +35,11 @@ def people_by_keys(person_keys: Iterable[str]) -> dict[str, Employee | Visitor]:
     return {str(person.pk): as_specific(person) for person in people}
 
 
+def people_enrolled() -> QuerySet[Person]:
+    """People with at least one photo in the face collection, by name."""
+    return Person.objects.filter(photos__state=FacePhoto.State.INDEXED).distinct().order_by("name")
+
+
 def _search(queryset: QuerySet, search: str, *fields: str) -> QuerySet:
     if not search:
         return queryset

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employee, FacePhoto, Person, Visitor
+from insight.services import analyses_forget_person
 from recognition.engines import get_engine
 from recognition.services import photo_delete, photo_reindex, photo_remove_face
 
@@ -83,10 +84,12 @@ def photos_reindex(*, person: Person, only_waiting: bool = False) -> int:
 
 
 def person_erase(*, person: Person) -> None:
-    """Delete a person with every photo and face; the audit log keeps their name."""
+    """Delete a person with every photo and face; the audit log keeps their name, analysed
+    images do not: their faces become unknown, in the database and in the metadata JSON."""
     with transaction.atomic():
         # First: dropping a Rekognition user vector frees its faces for DeleteFaces.
         get_engine().forget_person(str(person.pk))
         for photo in person.photos.all():
             photo_delete(photo=photo)
+        analyses_forget_person(person_id=person.pk)
         Person.objects.filter(pk=person.pk).delete()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -69,3 +72,16 @@ class HasRole(permissions.BasePermission):
 
 
 ALL_ROLES = frozenset(Role)
+
+
+def stored_file_response(file: FieldFile) -> HttpResponse:
+    """A stored image for a role holder: from local disk the bytes; from S3 a redirect to a
+    presigned URL that expires (IMAGESIFT_PRESIGNED_URL_SECONDS), so that every link the API
+    and pages show stays behind the role check and the bytes never pass through the server."""
+    if isinstance(file.storage, FileSystemStorage):
+        response = FileResponse(file.open("rb"))
+        response["Cache-Control"] = "private, max-age=300"
+    else:
+        response = HttpResponseRedirect(file.url)
+        response["Cache-Control"] = "private, no-store"  # the URL it names expires
+    return response

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "recognition",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,25 @@ if IMAGESIFT_AWS_RETRY_MODE not in {"standard", "adaptive"}:
     raise ImproperlyConfigured("IMAGESIFT_AWS_RETRY_MODE: standard|adaptive.")
 IMAGESIFT_AWS_MAX_ATTEMPTS = env_int("IMAGESIFT_AWS_MAX_ATTEMPTS", 3)
 IMAGESIFT_AWS_TIMEOUT = env_float("IMAGESIFT_AWS_TIMEOUT", 10.0)
+
+# --- analysis ---------------------------------------------------------------------------------
+# Defaults of an image analysis; a request may ask for others (min_confidence, max_labels).
+IMAGESIFT_LABELS_MIN_CONFIDENCE = env_float("IMAGESIFT_LABELS_MIN_CONFIDENCE", 80.0)
+IMAGESIFT_LABELS_MAX_LABELS = env_int("IMAGESIFT_LABELS_MAX_LABELS", 25)
+IMAGESIFT_MODERATION_MIN_CONFIDENCE = env_float("IMAGESIFT_MODERATION_MIN_CONFIDENCE", 50.0)
+IMAGESIFT_TEXT_MIN_CONFIDENCE = env_float("IMAGESIFT_TEXT_MIN_CONFIDENCE", 80.0)
+IMAGESIFT_ANALYSIS_MAX_FACES = env_int("IMAGESIFT_ANALYSIS_MAX_FACES", 20)
+if not (
+    0 <= IMAGESIFT_LABELS_MIN_CONFIDENCE <= 100
+    and 0 <= IMAGESIFT_MODERATION_MIN_CONFIDENCE <= 100
+    and 0 <= IMAGESIFT_TEXT_MIN_CONFIDENCE <= 100
+    and 1 <= IMAGESIFT_LABELS_MAX_LABELS <= 1000
+    and 1 <= IMAGESIFT_ANALYSIS_MAX_FACES <= 100
+):
+    raise ImproperlyConfigured(
+        "IMAGESIFT_*_MIN_CONFIDENCE: 0-100; IMAGESIFT_LABELS_MAX_LABELS: 1-1000; "
+        "IMAGESIFT_ANALYSIS_MAX_FACES: 1-100."
+    )
 
 # --- uploads ----------------------------------------------------------------------------------
 IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)

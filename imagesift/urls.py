@@ -9,6 +9,7 @@ from recognition import views as recognition_views
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("recognition.api.urls")),
+    path("", include("insight.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -16,6 +17,7 @@ api_v1 = [
 urlpatterns = [
     path("", recognition_views.frontdesk, name="frontdesk"),
     path("photos/<int:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
+    path("images/", include("insight.urls")),
     path("healthz", recognition_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -19,6 +19,8 @@ from django.core.files.storage import default_storage
 
 from accounts.models import FacePhoto
 from imagesift.storage import storage_name_for_key
+from insight import services as insight_services
+from insight import tasks as insight_tasks
 from recognition import tasks
 
 logger = logging.getLogger(__name__)
@@ -39,8 +41,11 @@ def photo_object_created(name: str) -> None:
 
 
 def upload_object_created(name: str) -> None:
-    """An image dropped in for analysis. Analysis comes with issue 5; until then, only logged."""
-    logger.info("Image %s received for analysis; analysis is not available yet.", name)
+    """An image for analysis is stored: analyse it, unless that is done or under way. An image
+    dropped straight into the bucket gets its analysis row here."""
+    analysis = insight_services.image_register_stored(name=name)
+    if not insight_tasks.analyze_pending_image(analysis.pk):
+        logger.info("Image %s (%s) is not waiting for analysis: nothing to do.", analysis.pk, name)
 
 
 PREFIX_HANDLERS = {PHOTOS_PREFIX: photo_object_created, UPLOADS_PREFIX: upload_object_created}

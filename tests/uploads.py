@@ -97,3 +97,10 @@ def upload(content: bytes, name: str = "probe.jpg") -> SimpleUploadedFile:
 def media_files() -> set[str]:
     root = Path(settings.MEDIA_ROOT)
     return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def sample_photo(name: str, image_format: str = "JPEG") -> bytes:
+    """One of the real photos scikit-image ships ("astronaut", "coffee", "chelsea"), encoded."""
+    import skimage.data  # slow to import: only where the samples are used
+
+    return encode(Image.fromarray(getattr(skimage.data, name)()), image_format, quality=92)

@@ -1,7 +1,6 @@
 """People API: employees and visitors, with their enrolment photos."""
 
-from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -18,7 +17,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import Employee, FacePhoto, Visitor
 from accounts.roles import Role
-from imagesift.api import UPLOAD_ERRORS, HasRole
+from imagesift.api import UPLOAD_ERRORS, HasRole, stored_file_response
 from recognition.services import photo_delete, photo_enroll
 
 EVERYONE = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
@@ -140,14 +139,7 @@ class PhotoImageApi(APIView):
         }
     )
     def get(self, request, photo_id: int) -> HttpResponse:
-        photo = get_object_or_404(FacePhoto, pk=photo_id)
-        if isinstance(photo.image.storage, FileSystemStorage):
-            response = FileResponse(photo.image.open("rb"))
-            response["Cache-Control"] = "private, max-age=300"
-        else:
-            response = HttpResponseRedirect(photo.image.url)
-            response["Cache-Control"] = "private, no-store"  # the URL it names expires
-        return response
+        return stored_file_response(get_object_or_404(FacePhoto, pk=photo_id).image)
 
 
 class EmployeePhotosApi(_PhotosApi):

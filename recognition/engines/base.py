@@ -1,7 +1,7 @@
 """The recognition engine interface and the small values that cross it.
 
-Nothing outside `recognition/engines/` imports dlib, numpy arrays of faces or AWS clients: it
-talks to a `FaceEngine` and gets these frozen dataclasses back.
+Nothing outside `recognition/engines/` imports dlib, OpenCV, ONNX Runtime, numpy arrays or AWS
+clients: it talks to a `FaceEngine` and gets these frozen dataclasses back.
 """
 
 from __future__ import annotations
@@ -92,6 +92,80 @@ class FaceSearch:
 
 
 @dataclass(frozen=True)
+class Box:
+    """A box as fractions (0-1) of the image's width and height, as Rekognition gives them."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @classmethod
+    def from_face_box(cls, box: FaceBox, *, image_width: int, image_height: int) -> Box:
+        return cls.clipped(
+            box.left / image_width,
+            box.top / image_height,
+            box.width / image_width,
+            box.height / image_height,
+        )
+
+    @classmethod
+    def clipped(cls, left: float, top: float, width: float, height: float) -> Box:
+        """The part of a box that lies inside the image."""
+        right, bottom = min(1.0, left + width), min(1.0, top + height)
+        left, top = max(0.0, left), max(0.0, top)
+        return cls(left, top, max(0.0, right - left), max(0.0, bottom - top))
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "left": round(self.left, 4),
+            "top": round(self.top, 4),
+            "width": round(self.width, 4),
+            "height": round(self.height, 4),
+        }
+
+
+@dataclass(frozen=True)
+class LabelInstance:
+    """Where one instance of a label's object is in the image."""
+
+    box: Box
+    confidence: float  # 0-100
+
+
+@dataclass(frozen=True)
+class Label:
+    """An object, scene or concept label, Rekognition-style: "Dog" with parents "Pet", "Animal"
+    and "Mammal" (each parent is also a label of its own in the same result)."""
+
+    name: str
+    confidence: float  # 0-100
+    parents: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    instances: tuple[LabelInstance, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModerationLabel:
+    """A content-moderation label in Rekognition's taxonomy: level 1 is a top category
+    ("Violence"), levels 2 and 3 refine it, naming their `parent`."""
+
+    name: str
+    confidence: float  # 0-100
+    parent: str = ""
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text found in the image."""
+
+    text: str
+    confidence: float  # 0-100
+    box: Box
+
+
+@dataclass(frozen=True)
 class QualityGate:
     """Minimum face size (px), sharpness and brightness (0-255) a face must have."""
 
@@ -136,6 +210,13 @@ class FaceEngine(abc.ABC):
         """Match the image's largest face against the collection, best person first."""
 
     @abc.abstractmethod
+    def search_all_faces(
+        self, image: PreparedImage, *, threshold: float, max_faces: int
+    ) -> list[FaceSearch]:
+        """Every face in the image (largest first, at most `max_faces`), each matched against
+        the collection: one `FaceSearch` a face, its `matches` best person first."""
+
+    @abc.abstractmethod
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         """Remove faces from the collection; unknown ids are ignored."""
 
@@ -143,3 +224,25 @@ class FaceEngine(abc.ABC):
     def forget_person(self, person_key: str) -> None:
         """Remove whatever the collection still holds of an erased person beyond the faces
         `delete_faces` removes: Rekognition's user vector, any stray face under their key."""
+
+    # --- image analysis ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def detect_labels(
+        self, image: PreparedImage, *, min_confidence: float, max_labels: int
+    ) -> list[Label]:
+        """Objects, scenes and concepts at `min_confidence` or above, most confident first,
+        at most `max_labels`; parents are labels too."""
+
+    @abc.abstractmethod
+    def detect_moderation_labels(
+        self, image: PreparedImage, *, min_confidence: float
+    ) -> list[ModerationLabel]:
+        """Unsafe or sensitive content at `min_confidence` or above, most confident first."""
+
+    @abc.abstractmethod
+    def detect_text(self, image: PreparedImage, *, min_confidence: float) -> list[TextLine]:
+        """Lines of text at `min_confidence` or above, top to bottom."""
+
+    @abc.abstractmethod
+    def analysis_models(self) -> dict[str, str]:
+        """What does each analysis step (labels, moderation, faces, text): model and version."""

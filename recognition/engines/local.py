@@ -31,6 +31,7 @@ from recognition.engines.base import (
     QualityGate,
     Rejection,
 )
+from recognition.engines.local_insight import LocalImageAnalysis
 from recognition.images import PreparedImage
 from recognition.models import CollectionVersion, StoredFace
 
@@ -214,7 +215,9 @@ class _Gallery:
         return results
 
 
-class LocalEngine(FaceEngine):
+class LocalEngine(LocalImageAnalysis, FaceEngine):
+    """dlib for faces; labels, moderation and text from `LocalImageAnalysis`."""
+
     name = "local"
 
     def __init__(self) -> None:
@@ -251,17 +254,38 @@ class LocalEngine(FaceEngine):
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=Rejection.NO_FACE)
         largest = found[0]
-        nearest = self._current_gallery().closest_people(
-            _descriptors([largest.chip])[0], max(max_results, 2)
-        )
-        matches: tuple[FaceMatch, ...] = ()
-        if nearest and _clearly_nearest(nearest):
-            matches = tuple(
-                FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
-                for key, face_id, distance in nearest[:max_results]
-                if (similarity := similarity_from_distance(distance)) >= threshold
-            )
+        matches = self._matches(_descriptors([largest.chip])[0], threshold, max_results)
         return FaceSearch(face=largest.face, faces_seen=len(found), matches=matches)
+
+    def search_all_faces(
+        self, image: PreparedImage, *, threshold: float, max_faces: int
+    ) -> list[FaceSearch]:
+        found = _find_faces(image)
+        kept = found[:max_faces]
+        if not kept:
+            return []
+        vectors = _descriptors([item.chip for item in kept])
+        return [
+            FaceSearch(
+                face=item.face,
+                faces_seen=len(found),
+                matches=self._matches(vector, threshold, max_results=1),
+            )
+            for item, vector in zip(kept, vectors, strict=True)
+        ]
+
+    def _matches(
+        self, vector: np.ndarray, threshold: float, max_results: int
+    ) -> tuple[FaceMatch, ...]:
+        """The people at `threshold` or above, if the nearest is clearly the nearest."""
+        nearest = self._current_gallery().closest_people(vector, max(max_results, 2))
+        if not nearest or not _clearly_nearest(nearest):
+            return ()
+        return tuple(
+            FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
+            for key, face_id, distance in nearest[:max_results]
+            if (similarity := similarity_from_distance(distance)) >= threshold
+        )
 
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         if not face_ids:
@@ -276,6 +300,12 @@ class LocalEngine(FaceEngine):
             deleted, _ = StoredFace.objects.filter(person_key=person_key).delete()
             if deleted:
                 _bump_version()
+
+    def analysis_models(self) -> dict[str, str]:
+        return {
+            **super().analysis_models(),
+            "faces": "dlib HOG detector + ResNet face descriptor (face_recognition_models 0.3.0)",
+        }
 
     # --- the in-memory gallery -----------------------------------------------------------------
     def _current_gallery(self) -> _Gallery:

@@ -5,6 +5,7 @@ person is also a Rekognition user holding all their faces, and a search matches 
 sent and answered is translated in `rekognition_shapes`; AWS's errors leave here as
 `FaceRejected`, `ImageRejected` (a 413 or 415) or `EngineUnavailable` (a 503, saying what to do).
 botocore retries throttled and failed calls with backoff, as `IMAGESIFT_AWS_*` configures.
+Image analysis, and the search of every face in a photo, are in `rekognition_insight`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from recognition.engines.base import (
     QualityGate,
     Rejection,
 )
+from recognition.engines.rekognition_insight import RekognitionImageAnalysis
 from recognition.engines.rekognition_shapes import (
     detected_face,
     face_box,
@@ -69,7 +71,7 @@ class Collection:
     user_count: int | None = None
 
 
-class RekognitionEngine(FaceEngine):
+class RekognitionEngine(RekognitionImageAnalysis, FaceEngine):
     name = "rekognition"
     match_threshold_setting = "IMAGESIFT_REKOGNITION_MATCH_THRESHOLD"
 
@@ -145,6 +147,14 @@ class RekognitionEngine(FaceEngine):
         if self.use_users:
             return self._search_users(image, threshold=threshold, max_results=max_results)
         return self._search_faces(image, threshold=threshold, max_results=max_results)
+
+    def analysis_models(self) -> dict[str, str]:
+        search = "SearchUsersByImage" if self.use_users else "SearchFacesByImage"
+        return {
+            **super().analysis_models(),
+            "faces": f"Amazon Rekognition DetectFaces + {search}, collection "
+            f"{self.collection_id!r}",
+        }
 
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         face_ids = list(face_ids)

@@ -26,17 +26,7 @@
   let probeUrl = null;
 
   // --- small helpers ---------------------------------------------------------------------------
-  function element(tag, attributes, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
-    for (const child of children) if (child != null) node.append(child);
-    return node;
-  }
-
-  function csrfToken() {
-    const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
-    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
-  }
+  const { element, csrfToken } = window.ImageSift;
 
   const clock = new Intl.DateTimeFormat("en-GB", {
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -16,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import FacePhoto
 from accounts.roles import Role
+from insight.models import ImageAnalysis
 from recognition.models import StoredFace, Verification
 from tests.aws import (
     MEDIA_BUCKET,
@@ -28,7 +28,7 @@ from tests.aws import (
 )
 from tests.conftest import enroll, make_employee
 from tests.deploy.conftest import zappa_stage
-from tests.uploads import upload
+from tests.uploads import sample_photo, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,8 +127,8 @@ def test_api_gateway_refuses_a_request_without_a_role(faces, api_gateway, token)
     assert json.loads(response["body"])["code"] == "authentication_failed"
 
 
-def test_s3_events_index_a_photo_once_and_log_uploads(
-    settings, monkeypatch, faces, api_gateway, token, lambda_handler, lambda_invocations, caplog
+def test_s3_events_index_a_photo_and_analyse_an_upload_once(
+    settings, monkeypatch, faces, api_gateway, token, lambda_handler, lambda_invocations
 ):
     fake_aws_credentials(monkeypatch)
     with media_bucket(settings) as s3:
@@ -156,11 +156,12 @@ def test_s3_events_index_a_photo_once_and_log_uploads(
         assert (photo.face_id, photo.indexed_at) == indexed
         assert StoredFace.objects.count() == 1
 
-        caplog.set_level(logging.INFO, logger="recognition.events")
         upload_key = "uploads/front door/visitor+1 (2).jpg"
-        s3.put_object(Bucket=MEDIA_BUCKET, Key=upload_key, Body=b"\xff\xd8")
+        s3.put_object(Bucket=MEDIA_BUCKET, Key=upload_key, Body=sample_photo("coffee"))
         lambda_handler(s3_put_event(upload_key))
-        assert f"Image {upload_key} received for analysis" in caplog.text
+        analysis = ImageAnalysis.objects.get(image=upload_key)
+        assert analysis.status == ImageAnalysis.Status.DONE, analysis.failure_reason
+        assert f"metadata/{upload_key}.json" in bucket_keys(s3)
 
 
 def test_async_task_round_trip(faces, lambda_handler, lambda_invocations):

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from accounts.roles import Role
+from insight import services as insight
 from recognition import services, tasks
 from tests.aws import (
     FUNCTION_NAME,
@@ -25,9 +26,10 @@ from tests.aws import (
 )
 from tests.conftest import enroll, make_employee
 from tests.deploy.conftest import REPO, zappa_stage
+from tests.uploads import sample_photo
 
 POLICY = json.loads((REPO / "deploy" / "iam-policy.json").read_text())
-DEPLOYED_PACKAGES = ["accounts", "recognition", "imagesift"]
+DEPLOYED_PACKAGES = ["accounts", "recognition", "insight", "imagesift"]
 ACCOUNT = "123456789012"
 COLLECTION = zappa_stage()["environment_variables"]["IMAGESIFT_REKOGNITION_COLLECTION"]
 COLLECTION_ARN = f"arn:aws:rekognition:{REGION}:{ACCOUNT}:collection/{COLLECTION}"
@@ -43,7 +45,12 @@ S3_ACTIONS = {
 }
 S3_BUCKET_OPERATIONS = {"HeadBucket", "ListObjects", "ListObjectsV2"}
 # Rekognition actions without resource-level permissions: their Resource must be "*".
-REKOGNITION_WITHOUT_RESOURCE = {"DetectFaces", "DetectLabels", "DetectModerationLabels"}
+REKOGNITION_WITHOUT_RESOURCE = {
+    "DetectFaces",
+    "DetectLabels",
+    "DetectModerationLabels",
+    "DetectText",
+}
 # What the storage asks of S3 (checked by test_every_s3_request_of_the_storage_is_allowed).
 STORAGE_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
 LAMBDA_LOGS = {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
@@ -102,9 +109,10 @@ def code_requests() -> set[tuple[str, str]]:
     return s3 | rekognition
 
 
-def test_the_code_calls_the_face_collection(code_requests):
+def test_the_code_calls_the_face_collection_and_analyses_images(code_requests):
     actions = {action for action, _ in code_requests}
     assert {"rekognition:IndexFaces", "rekognition:DeleteFaces"} <= actions
+    assert {"rekognition:DetectLabels", "rekognition:DetectText"} <= actions
 
 
 def test_every_call_in_the_code_is_allowed(code_requests):
@@ -133,6 +141,10 @@ def test_every_s3_request_of_the_storage_is_allowed(settings, monkeypatch, faces
         requests.add(s3_request("GetObject", kept.image.name))  # what the presigned link does
         services.photo_delete(photo=deleted)
         assert services.verification_probes_purge(now=timezone.now() + timedelta(days=366)) == 1
+        analysis = insight.image_submit(upload=sample_photo("coffee"), source="api")
+        analysis.refresh_from_db()
+        assert analysis.metadata_name.startswith("metadata/uploads/")
+        insight.image_delete(analysis=analysis)
 
     assert {action for action, _ in requests} == STORAGE_ACTIONS
     refused = sorted(request for request in requests if not allows(*request))

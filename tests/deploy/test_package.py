@@ -110,10 +110,11 @@ def test_package_fits_lambdas_limits(unzipped):
 
 def test_package_holds_the_site_and_not_the_development_things(unzipped):
     top_level = {path.name for path in unzipped.iterdir()}
-    assert {"imagesift", "accounts", "recognition", "zappa", "django", "storages"} <= top_level
+    assert {"imagesift", "accounts", "recognition", "insight", "zappa", "django"} <= top_level
     assert {"zappa_settings.py", "django_zappa_app.py"} <= top_level
     assert (unzipped / "staticfiles" / "staticfiles.json").is_file()  # collectstatic's manifest
-    for left_out in ["dlib", "face_recognition_models", "numpy", "pytest", "moto", "playwright"]:
+    local_engine = ["dlib", "face_recognition_models", "numpy", "cv2", "onnxruntime", "skimage"]
+    for left_out in [*local_engine, "rapidocr_onnxruntime", "pytest", "moto", "playwright"]:
         assert left_out not in top_level
     for left_out in ["tests", "bench", "media", ".venv", ".lambda-build", "db.sqlite3"]:
         assert left_out not in top_level

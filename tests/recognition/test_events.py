@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from zappa.asynchronous import route_lambda_task
 
 from accounts.models import FacePhoto
+from insight.models import ImageAnalysis
 from recognition import events
 from recognition.models import StoredFace
 from tests.aws import MEDIA_BUCKET, fake_aws_credentials, media_bucket, on_lambda, s3_put_event
 from tests.conftest import enroll, make_employee
+from tests.uploads import sample_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,12 +76,38 @@ def test_photo_event_before_its_row_commits_is_left_to_the_task(s3, caplog):
     assert not StoredFace.objects.exists()
 
 
-def test_upload_event_is_recorded_until_analysis_exists(s3, caplog):
-    caplog.set_level(logging.INFO, logger="recognition.events")
+def test_an_image_dropped_into_uploads_is_analysed_once(s3):
+    key = f"{PREFIX}/uploads/front door/cat+1.jpg"
+    s3.put_object(Bucket=MEDIA_BUCKET, Key=key, Body=sample_photo("chelsea"))
+    event = s3_put_event(key)
 
-    events.object_created(s3_put_event(f"{PREFIX}/uploads/front door/visitor+1.jpg"))
+    events.object_created(event)
 
-    assert "Image uploads/front door/visitor+1.jpg received for analysis" in caplog.text
+    analysis = ImageAnalysis.objects.get()
+    assert analysis.image.name == "uploads/front door/cat+1.jpg"
+    assert analysis.source == ImageAnalysis.Source.BUCKET
+    assert analysis.status == ImageAnalysis.Status.DONE, analysis.failure_reason
+    assert "Cat" in [label["name"] for label in analysis.labels]
+    metadata_key = f"{PREFIX}/metadata/uploads/front door/cat+1.jpg.json"
+    document = json.loads(s3.get_object(Bucket=MEDIA_BUCKET, Key=metadata_key)["Body"].read())
+    assert document["labels"] == analysis.labels
+    analysed_at = analysis.analysed_at
+
+    events.object_created(event)  # a replay
+    events.object_created(s3_put_event(metadata_key))  # the metadata's own event
+
+    assert ImageAnalysis.objects.get().analysed_at == analysed_at
+
+
+def test_an_unreadable_dropped_file_is_a_failed_analysis_not_an_error(s3):
+    key = f"{PREFIX}/uploads/notes.jpg"
+    s3.put_object(Bucket=MEDIA_BUCKET, Key=key, Body=b"\xff\xd8")
+
+    events.object_created(s3_put_event(key))
+
+    analysis = ImageAnalysis.objects.get()
+    assert analysis.status == ImageAnalysis.Status.FAILED
+    assert analysis.failure_reason == "The file is not an image."
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,448 @@
+"""Analyse many images at once: a folder, a file, an S3 prefix, or the analyses left pending."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import queue
+import signal
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, connections
+from tqdm import tqdm
+
+from imagesift.storage import storage_name_for_key
+from insight import services, tasks
+from insight.models import ImageAnalysis
+from recognition.engines import get_engine
+from recognition.images import ImageRejected
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+UPLOADS_PREFIX = "uploads/"
+# Stored names already analysed are looked up this many at a time (S3 prefixes).
+LOOKUP_BATCH = 1000
+
+ANALYSED, SKIPPED, FAILED, PENDING = "analysed", "skipped", "failed", "pending"
+
+
+def bounded(kind: type, low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` between low and high."""
+
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low:g} and {high:g}")
+        return number
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image to analyse: its bytes to read (a file, an object of another bucket), a name in
+    the site's storage to analyse in place, or an analysis left pending."""
+
+    label: str  # how messages name it: a path, s3://bucket/key, or "analysis 12"
+    read: Callable[[], bytes] | None = None
+    original_name: str = ""
+    stored_name: str = ""
+    analysis_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # ANALYSED, SKIPPED, FAILED or PENDING
+    label: str
+    detail: str = ""
+
+
+class Command(BaseCommand):
+    help = (
+        "Analyse the images (jpg, jpeg, png, webp) of a file, a folder (recursively) or an S3 "
+        "prefix (s3://bucket/prefix). Objects under uploads/ of the site's own bucket are "
+        "analysed where they are; other images are copied into uploads/. Re-running skips "
+        "images already analysed (same content, or same stored object) and finishes those left "
+        "pending, so an interrupted run is resumed by running it again. Exits with status 1 "
+        "when any image could not be analysed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "source",
+            metavar="PATH|s3://bucket/prefix",
+            nargs="?",
+            help="A file, a folder, or an S3 prefix to analyse.",
+        )
+        parser.add_argument(
+            "--pending",
+            action="store_true",
+            help="Analyse every analysis still pending (e.g. after the engine was unavailable).",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=bounded(int, 1, 64),
+            metavar="N",
+            help="Images analysed at once (default: one per CPU core; always 1 on SQLite, "
+            "which takes one writer at a time). Rekognition, network-bound, gains from more.",
+        )
+        parser.add_argument(
+            "--min-confidence",
+            type=bounded(float, 0, 100),
+            metavar="X",
+            help="Leave out labels below this confidence, 0-100 (default: the server's, "
+            f"{settings.IMAGESIFT_LABELS_MIN_CONFIDENCE:g}).",
+        )
+        parser.add_argument(
+            "--max-labels",
+            type=bounded(int, 1, 1000),
+            metavar="N",
+            help="At most this many labels an image (default: the server's, "
+            f"{settings.IMAGESIFT_LABELS_MAX_LABELS}).",
+        )
+
+    def handle(self, *args, source: str | None, **options) -> None:
+        if not source and not options["pending"]:
+            raise CommandError("Give a PATH or s3://bucket/prefix to analyse, or --pending.")
+        self.parameters = {
+            "min_confidence": options["min_confidence"],
+            "max_labels": options["max_labels"],
+        }
+        self.verbosity = options["verbosity"]
+        self.counts: Counter[str] = Counter()  # outcomes by kind
+        self.ignored = 0  # files that are not images, by their extension
+        self.seen_digests: set[str] = set()  # content analysed by this run: duplicates skip
+        self.seen_lock = threading.Lock()
+        get_engine()  # a misconfigured engine fails here, once, not in every thread
+
+        try:
+            items = self._items(source, pending=options["pending"])
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Interrupted before any image was analysed.", returncode=130
+            ) from None
+        self.total = len(items) + self.counts[SKIPPED]
+        if not self.total:
+            self.stdout.write("Nothing to analyse.")
+            return
+        with tqdm(
+            total=self.total,
+            initial=self.counts[SKIPPED],
+            unit="image",
+            file=sys.stderr,
+            disable=self.verbosity == 0 or not sys.stderr.isatty(),
+        ) as self.progress:
+            interrupted = self._run(items, self._concurrency(options["concurrency"]))
+        self._print_summary(interrupted)
+
+    # --- what to analyse --------------------------------------------------------------------
+    def _items(self, source: str | None, *, pending: bool) -> list[Item]:
+        items = []
+        if pending:
+            ids = ImageAnalysis.objects.filter(status=ImageAnalysis.Status.PENDING).order_by("pk")
+            items += [
+                Item(f"analysis {pk}", analysis_id=pk) for pk in ids.values_list("pk", flat=True)
+            ]
+        if source and source.startswith("s3://"):
+            items += self._s3_items(source)
+        elif source:
+            items += self._file_items(source)
+        return items
+
+    def _file_items(self, source: str) -> list[Item]:
+        root = Path(source)
+        if root.is_file():
+            return [Item(str(root), read=root.read_bytes, original_name=root.name[-255:])]
+        if not root.is_dir():
+            raise CommandError(f"{source} is neither a file nor a folder.")
+        items = []
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+                continue
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                name = relative.as_posix()[-255:]
+                items.append(Item(str(path), read=path.read_bytes, original_name=name))
+            else:
+                self.ignored += 1
+        return items
+
+    def _s3_items(self, source: str) -> list[Item]:
+        bucket, _, prefix = source.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise CommandError(f"{source} names no bucket: s3://bucket/prefix.")
+        client = boto3.client(
+            "s3",
+            region_name=settings.IMAGESIFT_S3_REGION or None,
+            endpoint_url=settings.IMAGESIFT_S3_ENDPOINT_URL or None,
+        )
+        own_bucket = bucket == getattr(default_storage, "bucket_name", None)
+        location = getattr(default_storage, "location", "")
+        in_place: list[Item] = []
+        copies: list[Item] = []
+        for key in self._list_keys(client, bucket, prefix):
+            if key.endswith("/"):
+                continue  # a "folder" marker
+            if not key.lower().endswith(IMAGE_SUFFIXES):
+                self.ignored += 1
+                continue
+            label = f"s3://{bucket}/{key}"
+            name = storage_name_for_key(key, location=location) if own_bucket else None
+            if name is not None and name.startswith(UPLOADS_PREFIX):
+                in_place.append(Item(label=label, stored_name=name))
+            else:
+                read = _object_reader(client, bucket, key)
+                copies.append(Item(label=label, read=read, original_name=key[-255:]))
+        return self._without_analysed(in_place) + copies
+
+    @staticmethod
+    def _list_keys(client, bucket: str, prefix: str) -> Iterator[str]:
+        try:
+            for page in client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix
+            ):
+                for entry in page.get("Contents", []):
+                    yield entry["Key"]
+        except (BotoCoreError, ClientError) as error:
+            raise CommandError(f"Cannot list s3://{bucket}/{prefix}: {error}") from error
+
+    def _without_analysed(self, items: list[Item]) -> list[Item]:
+        """The stored images not analysed yet; the others are counted as skipped at once, so that
+        re-running over a large prefix costs one query per thousand images."""
+        left = []
+        for start in range(0, len(items), LOOKUP_BATCH):
+            batch = items[start : start + LOOKUP_BATCH]
+            analysed = set(
+                ImageAnalysis.objects.filter(image__in=[item.stored_name for item in batch])
+                .exclude(status=ImageAnalysis.Status.PENDING)
+                .values_list("image", flat=True)
+            )
+            left += [item for item in batch if item.stored_name not in analysed]
+            self.counts[SKIPPED] += len(analysed)
+        return left
+
+    # --- running ----------------------------------------------------------------------------
+    def _concurrency(self, asked: int | None) -> int:
+        """Threads to run: one on SQLite, whose writers would lock each other out (an analysis
+        holds its transaction while it runs)."""
+        if connection.vendor != "sqlite":
+            return asked or os.cpu_count() or 2
+        if asked and asked > 1:
+            self._warn("SQLite takes one writer at a time: analysing one image at a time.")
+        return 1
+
+    def _run(self, items: list[Item], concurrency: int) -> bool:
+        """Analyse the items on `concurrency` threads; returns whether Ctrl-C stopped the run.
+
+        Each thread takes items until none is left (or Ctrl-C), then closes its database
+        connection. Ctrl-C starts nothing new and lets the images under way finish.
+        """
+        todo: queue.SimpleQueue[Item] = queue.SimpleQueue()
+        for item in items:
+            todo.put(item)
+        outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def work() -> None:
+            try:
+                while not stop.is_set():
+                    try:
+                        item = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    outcomes.put(self._analyse(item))
+            finally:
+                connections.close_all()
+
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="analyze")
+        workers = [pool.submit(work) for _ in range(min(concurrency, len(items)))]
+        with _ctrl_c_sets(stop):
+            try:
+                self._collect(outcomes, workers, stop)
+            finally:
+                pool.shutdown(wait=True)
+        for worker in workers:
+            worker.result()  # a bug in a worker surfaces here rather than passing unseen
+        return stop.is_set() and not todo.empty()
+
+    def _collect(
+        self, outcomes: queue.SimpleQueue[Outcome], workers: list[Future], stop: threading.Event
+    ) -> None:
+        """Count the outcomes as they come, until every worker has stopped."""
+        warned = False
+        while True:
+            if stop.is_set() and not warned:
+                self._warn("Interrupted: finishing the images under way…")
+                warned = True
+            try:
+                outcome = outcomes.get(timeout=0.1)
+            except queue.Empty:
+                if all(worker.done() for worker in workers) and outcomes.empty():
+                    return
+                continue
+            self.counts[outcome.kind] += 1
+            self.progress.update(1)
+            if outcome.kind in (FAILED, PENDING):
+                self._warn(f"{outcome.label}: {outcome.detail}")
+            elif self.verbosity >= 2:
+                self._note(f"{outcome.label}: {outcome.detail}")
+
+    def _analyse(self, item: Item) -> Outcome:
+        """Analyse one item (on a worker thread); every error becomes a failed outcome."""
+        try:
+            if item.analysis_id is not None:
+                return self._finish_pending(item.label, item.analysis_id)
+            if item.stored_name:
+                return self._analyse_stored(item)
+            return self._analyse_content(item)
+        except Exception as error:  # one image never stops the run
+            return Outcome(FAILED, item.label, f"{type(error).__name__}: {error}")
+
+    def _analyse_content(self, item: Item) -> Outcome:
+        """A file or an object of another bucket: skipped when its content was analysed already,
+        finished when left pending, else stored under uploads/ and analysed."""
+        try:
+            content = item.read()
+        except OSError as error:
+            return Outcome(FAILED, item.label, f"unreadable: {error.strerror or error}")
+        except (BotoCoreError, ClientError) as error:
+            return Outcome(FAILED, item.label, f"cannot be downloaded: {error}")
+        digest = hashlib.sha256(content).hexdigest()
+        with self.seen_lock:
+            if digest in self.seen_digests:
+                return Outcome(SKIPPED, item.label, "the same image as another of this run")
+            self.seen_digests.add(digest)
+        known = dict(
+            ImageAnalysis.objects.filter(content_sha256=digest)
+            .order_by("pk")
+            .values_list("pk", "status")
+        )
+        if any(status != ImageAnalysis.Status.PENDING for status in known.values()):
+            return Outcome(SKIPPED, item.label, "already analysed")
+        if known:
+            return self._finish_pending(item.label, next(iter(known)))
+        try:
+            analysis = services.image_submit(
+                upload=content,
+                source=ImageAnalysis.Source.CLI,
+                original_name=item.original_name,
+                **self.parameters,
+            )
+        except ImageRejected as rejected:
+            return Outcome(FAILED, item.label, f"unreadable ({rejected.code}): {rejected.message}")
+        # Outside a transaction the analysis ran as the image was stored; on Lambda it is queued.
+        return self._result(item.label, analysis.pk)
+
+    def _analyse_stored(self, item: Item) -> Outcome:
+        """An image already under the storage's uploads/: registered in place and analysed."""
+        analysis = services.image_register_stored(
+            name=item.stored_name, source=ImageAnalysis.Source.CLI
+        )
+        if analysis.status != ImageAnalysis.Status.PENDING:
+            return Outcome(SKIPPED, item.label, "already analysed")
+        parameters = {name: value for name, value in self.parameters.items() if value is not None}
+        if parameters:  # what this run asks for, while nothing has analysed it yet
+            ImageAnalysis.objects.filter(
+                pk=analysis.pk, status=ImageAnalysis.Status.PENDING
+            ).update(**parameters)
+        return self._finish_pending(item.label, analysis.pk)
+
+    def _finish_pending(self, label: str, analysis_id: int) -> Outcome:
+        tasks.analyze_pending_image(analysis_id)
+        return self._result(label, analysis_id)
+
+    @staticmethod
+    def _result(label: str, analysis_id: int) -> Outcome:
+        """The outcome as the analysis's row records it."""
+        row = (
+            ImageAnalysis.objects.filter(pk=analysis_id)
+            .values("status", "failure_reason", "labels")
+            .first()
+        )
+        if row is None:
+            return Outcome(SKIPPED, label, "deleted meanwhile")
+        if row["status"] == ImageAnalysis.Status.DONE:
+            names = ", ".join(label["name"] for label in row["labels"][:5]) or "no labels"
+            return Outcome(ANALYSED, label, f"analysis {analysis_id}: {names}")
+        if row["status"] == ImageAnalysis.Status.FAILED:
+            return Outcome(FAILED, label, f"analysis {analysis_id} failed: {row['failure_reason']}")
+        return Outcome(
+            PENDING, label, f"analysis {analysis_id} left pending (the engine is unavailable?)"
+        )
+
+    # --- output -----------------------------------------------------------------------------
+    def _warn(self, message: str) -> None:
+        """Report a problem on stderr without tearing the progress bar."""
+        with tqdm.external_write_mode(file=sys.stderr):
+            self.stderr.write(message, style_func=self.style.WARNING)
+
+    def _note(self, message: str) -> None:
+        with tqdm.external_write_mode(file=sys.stderr):
+            self.stdout.write(message)
+
+    def _print_summary(self, interrupted: bool) -> None:
+        counts = self.counts
+        parts = [
+            f"{counts[ANALYSED]} analysed",
+            f"{counts[SKIPPED]} skipped (already analysed)",
+            f"{counts[FAILED]} failed",
+        ]
+        if counts[PENDING]:
+            parts.append(
+                f"{counts[PENDING]} left pending (run `manage.py analyze --pending` later)"
+            )
+        if self.ignored:
+            parts.append(f"{self.ignored} other file{'s' if self.ignored > 1 else ''} ignored")
+        self.stdout.write("Images: " + ", ".join(parts) + ".")
+        if interrupted:
+            raise CommandError(
+                f"Interrupted after {self.counts.total()} of {self.total} images; "
+                "run the same command again to finish (analysed images are skipped).",
+                returncode=130,
+            )
+        if counts[FAILED]:
+            raise CommandError(f"{counts[FAILED]} of {self.total} images could not be analysed.")
+
+
+@contextmanager
+def _ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
+    """While inside, the first Ctrl-C (SIGINT) sets `stop` instead of raising KeyboardInterrupt
+    wherever the main thread happens to be; the next one raises it as usual."""
+
+    def first_ctrl_c(signum, frame) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    try:
+        previous = signal.signal(signal.SIGINT, first_ctrl_c)
+    except ValueError:  # not the main thread: Ctrl-C does not reach this one anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _object_reader(client, bucket: str, key: str) -> Callable[[], bytes]:
+    """Reads an S3 object's bytes when called (on a worker thread: boto3 clients are shared)."""
+
+    def read() -> bytes:
+        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    return read
