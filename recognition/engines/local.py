@@ -49,6 +49,9 @@ UPSAMPLE_BELOW_SIDE = 400
 # strangers out as the gallery grows.
 DISTANCE_AT_ZERO = 1.8
 MAX_DISTANCE_RATIO = 0.85
+# Reporting every face of an image (analysis) leaves out the weakest HOG detections: on the
+# shared group photos every real face scored 0.27 or more; the astronaut's mission patch, 0.07.
+MIN_REPORTED_FACE_SCORE = 0.2
 # Enrolment averages the descriptors of the face, its mirror image and jittered copies.
 ENROLMENT_JITTERS = 10
 
@@ -260,7 +263,9 @@ class LocalEngine(LocalImageAnalysis, FaceEngine):
     def search_all_faces(
         self, image: PreparedImage, *, threshold: float, max_faces: int
     ) -> list[FaceSearch]:
-        found = _find_faces(image)
+        found = [
+            item for item in _find_faces(image) if item.face.confidence >= MIN_REPORTED_FACE_SCORE
+        ]
         kept = found[:max_faces]
         if not kept:
             return []

@@ -11,6 +11,7 @@ from recognition.engines.base import FaceRejected, QualityGate, Rejection
 from recognition.engines.local import LocalEngine, similarity_from_distance
 from recognition.images import prepare_image
 from recognition.models import StoredFace
+from tests.uploads import sample_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,23 @@ def test_similarity_scale():
     assert similarity_from_distance(0.36) == pytest.approx(80.0)
     assert similarity_from_distance(0.9) == pytest.approx(50.0)
     assert similarity_from_distance(2.0) == 0.0
+
+
+def test_every_face_of_an_image_is_searched_and_false_faces_are_left_out(faces):
+    engine = LocalEngine()
+    index(engine, faces.of("Jackie_Chan")[0], "jackie")
+
+    group = engine.search_all_faces(image(faces.multi(14)), threshold=THRESHOLD, max_faces=100)
+    capped = engine.search_all_faces(image(faces.multi(14)), threshold=THRESHOLD, max_faces=5)
+    astronaut = engine.search_all_faces(
+        prepare_image(sample_photo("astronaut")), threshold=THRESHOLD, max_faces=20
+    )
+    jackie = engine.search_all_faces(
+        image(faces.of("Jackie_Chan")[3]), threshold=THRESHOLD, max_faces=20
+    )
+
+    assert len(group) == 20 and all(search.faces_seen == 20 for search in group)
+    assert [search.face for search in capped] == [search.face for search in group[:5]]
+    assert len(astronaut) == 1  # not the round mission patch on her sleeve
+    assert astronaut[0].face.box.top < 200  # her face, in the upper half of the 512-px photo
+    assert [match.person_key for match in jackie[0].matches] == ["jackie"]
