@@ -7,8 +7,11 @@ nothing.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from zappa.asynchronous import task
 
 from insight.models import ImageAnalysis
@@ -47,3 +50,21 @@ def analyze_image(analysis_id: int) -> None:
 def schedule_analysis(analysis_id: int) -> None:
     """Analyse the image once the current transaction commits."""
     transaction.on_commit(lambda: analyze_image(analysis_id))
+
+
+def retry_pending_analyses(event: dict | None = None, context: object = None) -> int:
+    """Queue again the analyses pending for longer than IMAGESIFT_ANALYSIS_RETRY_MINUTES: the
+    engine was unavailable, or the invocation doing the work was lost (a Lambda timeout). Every
+    15 minutes on Lambda (a scheduled event); returns how many were queued."""
+    stale_before = timezone.now() - timedelta(minutes=settings.IMAGESIFT_ANALYSIS_RETRY_MINUTES)
+    stale = ImageAnalysis.objects.filter(
+        status=ImageAnalysis.Status.PENDING, created_at__lt=stale_before
+    ).order_by("created_at")
+    analysis_ids = list(
+        stale.values_list("pk", flat=True)[: settings.IMAGESIFT_ANALYSIS_RETRY_BATCH]
+    )
+    for analysis_id in analysis_ids:
+        analyze_image(analysis_id)
+    if analysis_ids:
+        logger.info("Queued %s pending analysis(es) again.", len(analysis_ids))
+    return len(analysis_ids)

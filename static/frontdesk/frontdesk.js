@@ -26,7 +26,7 @@
   let probeUrl = null;
 
   // --- small helpers ---------------------------------------------------------------------------
-  const { element, csrfToken } = window.ImageSift;
+  const { element, csrfToken, onFilesDropped } = window.ImageSift;
 
   const clock = new Intl.DateTimeFormat("en-GB", {
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone,
@@ -272,20 +272,7 @@
     verifyFile(fileInput.files[0]);
     fileInput.value = "";  // choosing the same file again verifies again
   });
-  // A photo dropped anywhere on the page is verified (and never opened in place of the page).
-  for (const type of ["dragenter", "dragover"]) {
-    window.addEventListener(type, (event) => {
-      event.preventDefault();
-      dropzone.classList.add("is-dragging");
-    });
-  }
-  for (const type of ["dragleave", "drop"]) {
-    window.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
-  }
-  window.addEventListener("drop", (event) => {
-    event.preventDefault();
-    verifyFile(event.dataTransfer.files[0]);
-  });
+  onFilesDropped(dropzone, (files) => verifyFile(files[0]));  // anywhere on the page
 
   root.dataset.ready = "true";  // every control answers from here on
 })();

@@ -19,7 +19,7 @@
   let running = false;
 
   // --- small helpers ---------------------------------------------------------------------------
-  const { element, csrfToken } = window.ImageSift;
+  const { element, csrfToken, onFilesDropped } = window.ImageSift;
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -179,20 +179,7 @@
     take([...input.files]);
     input.value = "";  // choosing the same files again uploads them again
   });
-  // Files dropped anywhere on the page are uploaded (and never opened in place of the page).
-  for (const type of ["dragenter", "dragover"]) {
-    window.addEventListener(type, (event) => {
-      event.preventDefault();
-      dropzone.classList.add("is-dragging");
-    });
-  }
-  for (const type of ["dragleave", "drop"]) {
-    window.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
-  }
-  window.addEventListener("drop", (event) => {
-    event.preventDefault();
-    if (event.dataTransfer && event.dataTransfer.files.length) take([...event.dataTransfer.files]);
-  });
+  onFilesDropped(dropzone, take);  // anywhere on the page
 
   root.dataset.ready = "true";  // every control answers from here on
 })();

@@ -79,10 +79,17 @@ def test_bucket_events_go_to_a_task_function_of_this_site(stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_expired_probes_are_purged_daily(stage):
-    [event] = [event for event in zappa_stage(stage)["events"] if "expression" in event]
-    assert event["expression"] == "rate(1 day)"
-    assert callable(import_string(event["function"]))
+def test_scheduled_tasks_purge_probes_daily_and_retry_pending_analyses(stage):
+    schedule = {
+        event["function"]: event["expression"]
+        for event in zappa_stage(stage)["events"]
+        if "expression" in event
+    }
+    assert schedule == {
+        "recognition.tasks.purge_expired_probes": "rate(1 day)",
+        "insight.tasks.retry_pending_analyses": "rate(15 minutes)",
+    }
+    assert all(callable(import_string(function)) for function in schedule)
 
 
 @pytest.mark.parametrize("name", LEFT_OUT)

@@ -14,26 +14,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
 from tqdm import tqdm
 
-from imagesift.storage import storage_name_for_key
-from insight import services, tasks
+from insight import services, sources, tasks
 from insight.models import ImageAnalysis
+from insight.sources import Item
 from recognition.engines import get_engine
 from recognition.images import ImageRejected
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-UPLOADS_PREFIX = "uploads/"
-# Stored names already analysed are looked up this many at a time (S3 prefixes).
-LOOKUP_BATCH = 1000
 
 ANALYSED, SKIPPED, FAILED, PENDING = "analysed", "skipped", "failed", "pending"
 
@@ -51,18 +43,6 @@ def bounded(kind: type, low: float, high: float) -> Callable[[str], float]:
         return number
 
     return parse
-
-
-@dataclass(frozen=True)
-class Item:
-    """One image to analyse: its bytes to read (a file, an object of another bucket), a name in
-    the site's storage to analyse in place, or an analysis left pending."""
-
-    label: str  # how messages name it: a path, s3://bucket/key, or "analysis 12"
-    read: Callable[[], bytes] | None = None
-    original_name: str = ""
-    stored_name: str = ""
-    analysis_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,89 +132,17 @@ class Command(BaseCommand):
 
     # --- what to analyse --------------------------------------------------------------------
     def _items(self, source: str | None, *, pending: bool) -> list[Item]:
-        items = []
-        if pending:
-            ids = ImageAnalysis.objects.filter(status=ImageAnalysis.Status.PENDING).order_by("pk")
-            items += [
-                Item(f"analysis {pk}", analysis_id=pk) for pk in ids.values_list("pk", flat=True)
-            ]
-        if source and source.startswith("s3://"):
-            items += self._s3_items(source)
-        elif source:
-            items += self._file_items(source)
+        items = sources.pending_items() if pending else []
+        if source:
+            read = sources.s3_items if source.startswith("s3://") else sources.file_items
+            try:
+                listing = read(source)
+            except sources.SourceError as error:
+                raise CommandError(str(error)) from error
+            items += listing.items
+            self.ignored += listing.ignored
+            self.counts[SKIPPED] += listing.already_analysed
         return items
-
-    def _file_items(self, source: str) -> list[Item]:
-        root = Path(source)
-        if root.is_file():
-            return [Item(str(root), read=root.read_bytes, original_name=root.name[-255:])]
-        if not root.is_dir():
-            raise CommandError(f"{source} is neither a file nor a folder.")
-        items = []
-        for path in sorted(root.rglob("*")):
-            relative = path.relative_to(root)
-            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
-                continue
-            if path.suffix.lower() in IMAGE_SUFFIXES:
-                name = relative.as_posix()[-255:]
-                items.append(Item(str(path), read=path.read_bytes, original_name=name))
-            else:
-                self.ignored += 1
-        return items
-
-    def _s3_items(self, source: str) -> list[Item]:
-        bucket, _, prefix = source.removeprefix("s3://").partition("/")
-        if not bucket:
-            raise CommandError(f"{source} names no bucket: s3://bucket/prefix.")
-        client = boto3.client(
-            "s3",
-            region_name=settings.IMAGESIFT_S3_REGION or None,
-            endpoint_url=settings.IMAGESIFT_S3_ENDPOINT_URL or None,
-        )
-        own_bucket = bucket == getattr(default_storage, "bucket_name", None)
-        location = getattr(default_storage, "location", "")
-        in_place: list[Item] = []
-        copies: list[Item] = []
-        for key in self._list_keys(client, bucket, prefix):
-            if key.endswith("/"):
-                continue  # a "folder" marker
-            if not key.lower().endswith(IMAGE_SUFFIXES):
-                self.ignored += 1
-                continue
-            label = f"s3://{bucket}/{key}"
-            name = storage_name_for_key(key, location=location) if own_bucket else None
-            if name is not None and name.startswith(UPLOADS_PREFIX):
-                in_place.append(Item(label=label, stored_name=name))
-            else:
-                read = _object_reader(client, bucket, key)
-                copies.append(Item(label=label, read=read, original_name=key[-255:]))
-        return self._without_analysed(in_place) + copies
-
-    @staticmethod
-    def _list_keys(client, bucket: str, prefix: str) -> Iterator[str]:
-        try:
-            for page in client.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=prefix
-            ):
-                for entry in page.get("Contents", []):
-                    yield entry["Key"]
-        except (BotoCoreError, ClientError) as error:
-            raise CommandError(f"Cannot list s3://{bucket}/{prefix}: {error}") from error
-
-    def _without_analysed(self, items: list[Item]) -> list[Item]:
-        """The stored images not analysed yet; the others are counted as skipped at once, so that
-        re-running over a large prefix costs one query per thousand images."""
-        left = []
-        for start in range(0, len(items), LOOKUP_BATCH):
-            batch = items[start : start + LOOKUP_BATCH]
-            analysed = set(
-                ImageAnalysis.objects.filter(image__in=[item.stored_name for item in batch])
-                .exclude(status=ImageAnalysis.Status.PENDING)
-                .values_list("image", flat=True)
-            )
-            left += [item for item in batch if item.stored_name not in analysed]
-            self.counts[SKIPPED] += len(analysed)
-        return left
 
     # --- running ----------------------------------------------------------------------------
     def _concurrency(self, asked: int | None) -> int:
@@ -437,12 +345,3 @@ def _ctrl_c_sets(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _object_reader(client, bucket: str, key: str) -> Callable[[], bytes]:
-    """Reads an S3 object's bytes when called (on a worker thread: boto3 clients are shared)."""
-
-    def read() -> bytes:
-        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
-
-    return read
