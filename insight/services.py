@@ -135,11 +135,12 @@ def image_analyze(*, analysis_id: int) -> ImageAnalysis | None:
         with analysis.image.open("rb") as stored:
             image = prepare_image(stored.read(), storage_name=analysis.image.name)
         result = _run_steps(engine, image, analysis)
-    except (FileNotFoundError, ImageRejected, AnalysisStepFailed) as error:
-        reason = error.message if isinstance(error, ImageRejected) else str(error)
-        if isinstance(error, FileNotFoundError):
-            reason = "The image is no longer in storage."
-        return _record_failure(analysis, reason, engine)
+    except FileNotFoundError:
+        return _record_failure(analysis, "The image is no longer in storage.", engine)
+    except ImageRejected as rejected:
+        return _record_failure(analysis, rejected.message, engine)
+    except AnalysisStepFailed as failed:
+        return _record_failure(analysis, str(failed), engine)
     with transaction.atomic():
         try:
             _record_result(analysis, image, engine, result)
