@@ -7,13 +7,12 @@ the API; the index state and rejection reason show on each photo.
 from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import services
 from accounts.models import Employee, FacePhoto, Visitor
-from recognition.images import ImageRejected, prepare_image
-from recognition.services import photo_delete, photo_enroll, photo_reindex, photo_remove_face
+from vision.errors import ImageRejected
+from vision.images import prepare_image
 
 
 class FacePhotoForm(forms.ModelForm):
@@ -81,23 +80,32 @@ class PersonAdmin(admin.ModelAdmin):
         return super().get_queryset(request).prefetch_related("photos")
 
     def save_model(self, request, obj, form, change):
+        """Through the services, as the API does. A new person is created by the service; the
+        admin then goes on (inline photos, history, redirect) with the object it holds."""
+        data = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name in services.UPDATABLE_FIELDS[self.model]
+        }
         if change:
-            services.person_update(person=obj)
-        else:
-            if obj.consent_recorded_by and not obj.consent_recorded_at:
-                obj.consent_recorded_at = timezone.now()
-            super().save_model(request, obj, form, change)
+            services.person_update(person=obj, data=data)
+            return
+        created = self.create_service(**data)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for photo in formset.deleted_objects:
-            photo_delete(photo=photo)
+            services.photo_delete(photo=photo)
         for photo in instances:
             if photo.pk is not None:  # its image was replaced: the new one takes its place
-                photo_delete(photo=FacePhoto.objects.get(pk=photo.pk))
+                services.photo_delete(photo=FacePhoto.objects.get(pk=photo.pk))
             upload = photo.image.file
             upload.seek(0)
-            photo.pk = photo_enroll(person=form.instance, upload=upload).pk  # for the history
+            enrolled = services.photo_enroll(person=form.instance, upload=upload)
+            photo.pk = enrolled.pk  # for the history
         formset.save_m2m()
 
     def delete_model(self, request, obj):
@@ -120,16 +128,13 @@ class PersonAdmin(admin.ModelAdmin):
 
     @admin.action(description="Remove faces of selected people from the collection")
     def remove_faces(self, request, queryset):
-        photos = FacePhoto.objects.filter(person__in=queryset).exclude(face_id="")
-        count = 0
-        for photo in photos:
-            photo_remove_face(photo=photo)
-            count += 1
+        count = services.photos_remove_faces(people=list(queryset))
         self.message_user(request, f"{count} faces removed.", messages.WARNING)
 
 
 @admin.register(Employee)
 class EmployeeAdmin(PersonAdmin):
+    create_service = staticmethod(services.employee_create)
     list_display = [
         "name",
         "staff_number",
@@ -149,6 +154,7 @@ class EmployeeAdmin(PersonAdmin):
 
 @admin.register(Visitor)
 class VisitorAdmin(PersonAdmin):
+    create_service = staticmethod(services.visitor_create)
     list_display = [
         "name",
         "company",
@@ -188,20 +194,20 @@ class FacePhotoAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        photo_delete(photo=obj)
+        services.photo_delete(photo=obj)
 
     def delete_queryset(self, request, queryset):
         for photo in queryset:
-            photo_delete(photo=photo)
+            services.photo_delete(photo=photo)
 
     @admin.action(description="Re-index selected photos")
     def reindex(self, request, queryset):
         for photo in queryset:
-            photo_reindex(photo=photo)
+            services.photo_reindex(photo=photo)
         self.message_user(request, f"{queryset.count()} photos queued for indexing.")
 
     @admin.action(description="Remove faces of selected photos from the collection")
     def remove_face(self, request, queryset):
         for photo in queryset:
-            photo_remove_face(photo=photo)
+            services.photo_remove_face(photo=photo)
         self.message_user(request, "Faces removed.", messages.WARNING)

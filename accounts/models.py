@@ -1,10 +1,15 @@
-"""People ImageSift knows: employees and visitors, their consent, deny-list state and photos."""
+"""People ImageSift knows: employees and visitors, their consent, deny-list state and photos,
+and the face vectors the embedded face collection keeps of those photos."""
 
 import uuid
 from pathlib import PurePath
 
 from django.db import models
 from django.utils import timezone
+
+from vision.faces.base import FaceRejection
+
+PHOTOS_PREFIX = "photos/"
 
 
 class Person(models.Model):
@@ -82,7 +87,7 @@ class Visitor(Person):
 
 def photo_upload_path(photo: "FacePhoto", filename: str) -> str:
     suffix = PurePath(filename).suffix.lower() or ".jpg"
-    return f"photos/{photo.person_id}/{uuid.uuid4().hex}{suffix}"
+    return f"{PHOTOS_PREFIX}{photo.person_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class FacePhoto(models.Model):
@@ -90,18 +95,20 @@ class FacePhoto(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
+        INDEXING = "indexing", "Indexing"
         INDEXED = "indexed", "Indexed"
         REJECTED = "rejected", "Rejected"
         REMOVED = "removed", "Face removed"
 
-    class Rejection(models.TextChoices):
-        NO_FACE = "no_face", "No face found"
-        SEVERAL_FACES = "several_faces", "Several faces"
-        FACE_TOO_SMALL = "face_too_small", "Face too small"
-        TOO_BLURRY = "too_blurry", "Too blurry"
-        TOO_DARK = "too_dark", "Too dark"
-        NO_CONSENT = "no_consent", "No consent recorded"
-        UNREADABLE = "unreadable", "Image unreadable"
+    # Why a photo is not indexed: the face collection's reasons, and two of this app's own.
+    Rejection = models.TextChoices(
+        "Rejection",
+        [
+            *((reason.name, (reason.value, reason.label)) for reason in FaceRejection),
+            ("NO_CONSENT", ("no_consent", "No consent recorded")),
+            ("UNREADABLE", ("unreadable", "Image unreadable")),
+        ],
+    )
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=photo_upload_path, max_length=300)
@@ -111,10 +118,34 @@ class FacePhoto(models.Model):
     face_id = models.CharField(max_length=64, blank=True, db_index=True)
     face_box = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     indexed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["person_id", "id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="photo_state")]
 
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.person}"
+
+
+class StoredFace(models.Model):
+    """A face vector of the `local` engine's collection (other engines keep faces remotely)."""
+
+    face_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person_key = models.CharField(max_length=64, db_index=True)
+    vector = models.BinaryField()  # float32, little-endian
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Face {self.face_id} of person {self.person_key}"
+
+
+class CollectionVersion(models.Model):
+    """Bumped on every change of the local collection, so each process knows to reload."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

@@ -68,3 +68,8 @@ def photo_for_display(person: Person) -> FacePhoto | None:
     photos = list(person.photos.all())
     indexed = [photo for photo in photos if photo.state == FacePhoto.State.INDEXED]
     return (indexed or photos or [None])[0]
+
+
+def photo_id_for_file(name: str) -> int | None:
+    """The id of the photo stored under this storage name, or None."""
+    return FacePhoto.objects.filter(image=name).values_list("pk", flat=True).first()

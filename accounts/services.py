@@ -1,74 +1,245 @@
-"""Writes of people: registration, consent, deny list and erasure."""
+"""Writes of people and their photos: registration, consent, deny list, enrolment, indexing and
+erasure."""
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import IO, Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.collection import face_collection
 from accounts.models import Employee, FacePhoto, Person, Visitor
-from insight.services import analyses_forget_person
-from recognition.engines import get_engine
-from recognition.services import photo_delete, photo_reindex, photo_remove_face
+from accounts.signals import person_erased
+from core.jobs import WorkQueue, schedule
+from vision.errors import EngineUnavailable, ImageRejected
+from vision.faces import enrolment_gate
+from vision.faces.base import FaceCollection, FaceRejected
+from vision.images import prepare_image
+
+logger = logging.getLogger(__name__)
+
+INDEX_PHOTO_TASK = "accounts.tasks.index_photo"
+PHOTO_INDEXING = WorkQueue(
+    FacePhoto, "state", pending=FacePhoto.State.PENDING, running=FacePhoto.State.INDEXING
+)
+# What `person_update` may change: everything a person's form shows.
+PERSON_FIELDS = {
+    "name",
+    "email",
+    "denied",
+    "denied_reason",
+    "consent_recorded_by",
+    "consent_recorded_at",
+}
+UPDATABLE_FIELDS = {
+    Employee: PERSON_FIELDS | {"staff_number", "department", "active"},
+    Visitor: PERSON_FIELDS | {"company", "host", "visit_start", "visit_end", "status"},
+}
 
 
-def _with_consent_time(fields: dict[str, Any]) -> dict[str, Any]:
-    """Consent given at registration (`consent_recorded_by`) is dated now unless a time is given."""
-    if fields.get("consent_recorded_by") and not fields.get("consent_recorded_at"):
-        return fields | {"consent_recorded_at": timezone.now()}
-    return fields
-
-
-def _person_create(model: type[Employee | Visitor], fields: dict[str, Any]):
-    person = model(**_with_consent_time(fields))
-    person.full_clean()
-    person.save()
-    return person
-
-
+# --- people ---------------------------------------------------------------------------------
 @transaction.atomic
-def employee_create(**fields: Any) -> Employee:
+def employee_create(
+    *,
+    name: str,
+    staff_number: str,
+    email: str = "",
+    department: str = "",
+    active: bool = True,
+    denied: bool = False,
+    denied_reason: str = "",
+    consent_recorded_by: str = "",
+    consent_recorded_at: datetime | None = None,
+) -> Employee:
     """Register an employee (validated); their photos are added with `photo_enroll`."""
-    return _person_create(Employee, fields)
+    employee = Employee(
+        name=name,
+        staff_number=staff_number,
+        email=email,
+        department=department,
+        active=active,
+        denied=denied,
+        denied_reason=denied_reason,
+        consent_recorded_by=consent_recorded_by,
+        consent_recorded_at=consent_recorded_at,
+    )
+    return _person_save(employee)
 
 
 @transaction.atomic
-def visitor_create(**fields: Any) -> Visitor:
+def visitor_create(
+    *,
+    name: str,
+    visit_start: datetime,
+    visit_end: datetime,
+    email: str = "",
+    company: str = "",
+    host: Employee | None = None,
+    status: str = Visitor.Status.EXPECTED,
+    denied: bool = False,
+    denied_reason: str = "",
+    consent_recorded_by: str = "",
+    consent_recorded_at: datetime | None = None,
+) -> Visitor:
     """Register a visitor (validated); their photos are added with `photo_enroll`."""
-    return _person_create(Visitor, fields)
+    visitor = Visitor(
+        name=name,
+        visit_start=visit_start,
+        visit_end=visit_end,
+        email=email,
+        company=company,
+        host=host,
+        status=status,
+        denied=denied,
+        denied_reason=denied_reason,
+        consent_recorded_by=consent_recorded_by,
+        consent_recorded_at=consent_recorded_at,
+    )
+    return _person_save(visitor)
 
 
-@transaction.atomic
-def person_update(*, person: Person, **fields: Any) -> Person:
-    """Change a person's fields.
-
-    Recording consent queues their waiting photos for indexing; withdrawing it (clearing who
-    recorded it) removes their faces from the collection.
-    """
-    had_consent = Person.objects.filter(pk=person.pk, consent_recorded_at__isnull=False).exists()
-    for field, value in fields.items():
-        setattr(person, field, value)
+def _person_save(person: Employee | Visitor) -> Employee | Visitor:
+    """Validate and save a person. Consent is recorded by naming who recorded it: dated now
+    unless a time is given, and undated when nobody is named."""
     if not person.consent_recorded_by:
         person.consent_recorded_at = None
     elif person.consent_recorded_at is None:
         person.consent_recorded_at = timezone.now()
     person.full_clean()
     person.save()
-    if person.has_consent and not had_consent:
-        photos_reindex(person=person, only_waiting=True)
-    elif had_consent and not person.has_consent:
-        for photo in person.photos.exclude(face_id=""):
-            photo_remove_face(photo=photo)  # consent withdrawn: no face stays indexed
     return person
 
 
 @transaction.atomic
-def consent_record(*, person: Person, recorded_by: str) -> Person:
+def person_update(*, person: Employee | Visitor, data: Mapping[str, Any]) -> Employee | Visitor:
+    """Change a person's fields (those of `UPDATABLE_FIELDS`).
+
+    Recording consent queues their waiting photos for indexing; withdrawing it (clearing who
+    recorded it) takes their faces out of the collection and stops any indexing under way.
+    """
+    unknown = set(data) - UPDATABLE_FIELDS[type(person)]
+    if unknown:
+        raise TypeError(f"{type(person).__name__} has no updatable {', '.join(sorted(unknown))}.")
+    had_consent = Person.objects.filter(pk=person.pk, consent_recorded_at__isnull=False).exists()
+    for field, value in data.items():
+        setattr(person, field, value)
+    _person_save(person)
+    if person.has_consent and not had_consent:
+        photos_reindex(person=person, only_waiting=True)
+    elif had_consent and not person.has_consent:
+        _photos_without_consent(person)
+    return person
+
+
+@transaction.atomic
+def consent_record(*, person: Employee | Visitor, recorded_by: str) -> Employee | Visitor:
     """Record that the person consented to biometric processing, and index their photos."""
     return person_update(
-        person=person, consent_recorded_by=recorded_by, consent_recorded_at=timezone.now()
+        person=person,
+        data={"consent_recorded_by": recorded_by, "consent_recorded_at": timezone.now()},
     )
+
+
+def person_erase(*, person: Person) -> None:
+    """Delete a person with every photo and face. The audit log keeps their name; other apps
+    forget them as `person_erased` tells them (analysed images: their faces become unknown)."""
+    with transaction.atomic():
+        # First: dropping a Rekognition user vector frees its faces for DeleteFaces.
+        face_collection().forget_person(str(person.pk))
+        for photo in person.photos.all():
+            photo_delete(photo=photo)
+        person_erased.send(sender=Person, person_id=person.pk)
+        Person.objects.filter(pk=person.pk).delete()
+
+
+# --- photos ---------------------------------------------------------------------------------
+def photo_enroll(*, person: Person, upload: IO[bytes] | bytes) -> FacePhoto:
+    """Store a checked photo for a person and index its face once the transaction commits.
+
+    Raises `ImageRejected` (nothing stored) when the upload is not a usable image.
+    """
+    image = prepare_image(upload)
+    photo = FacePhoto(person=person, content_sha256=hashlib.sha256(image.content).hexdigest())
+    photo.image.save(f"upload{image.extension}", ContentFile(image.content), save=False)
+    try:
+        with transaction.atomic():
+            photo.save()
+            schedule(INDEX_PHOTO_TASK, photo.pk)
+    except Exception:
+        photo.image.delete(save=False)
+        raise
+    return photo
+
+
+def photo_index(*, photo_id: int) -> bool:
+    """Index a waiting photo's face, or record why it cannot be: the body of the indexing task.
+
+    The photo is claimed, its face indexed with no transaction open, and the result written
+    back only while the claim holds: a photo deleted, removed or queued again meanwhile keeps
+    no face of this call. Returns whether this call indexed it (False: it was not waiting, or
+    it changed meanwhile). `EngineUnavailable` propagates, and the photo waits again.
+    """
+    claimed_at = PHOTO_INDEXING.claim(photo_id)
+    photo = FacePhoto.objects.select_related("person").filter(pk=photo_id).first()
+    if claimed_at is None or photo is None:
+        return False
+    collection = face_collection()
+    try:
+        if photo.face_id:  # indexed before: the old face goes first, never to outlive the row
+            collection.delete_faces([photo.face_id])
+        result = _index_result(photo, collection)
+    except EngineUnavailable:
+        PHOTO_INDEXING.release(photo_id, claimed_at)
+        raise
+    if not PHOTO_INDEXING.finish(photo_id, claimed_at, **result):
+        if result["face_id"]:
+            collection.delete_faces([result["face_id"]])
+        logger.info("Photo %s changed while it was indexed; its new face is deleted.", photo_id)
+        return False
+    return True
+
+
+def _index_result(photo: FacePhoto, collection: FaceCollection) -> dict[str, Any]:
+    """The photo's new state: indexed with its face, or rejected with the reason."""
+    result: dict[str, Any] = {
+        "face_id": "",
+        "face_box": None,
+        "indexed_at": None,
+        "rejection_reason": "",
+        "state": FacePhoto.State.REJECTED,
+    }
+    if not photo.person.has_consent:
+        return result | {"rejection_reason": FacePhoto.Rejection.NO_CONSENT}
+    try:
+        with photo.image.open("rb") as stored:
+            image = prepare_image(stored.read(), storage_name=photo.image.name)
+        indexed = collection.index_face(
+            image, person_key=str(photo.person_id), gate=enrolment_gate()
+        )
+    except ImageRejected as rejected:
+        logger.warning("Photo %s is unreadable: %s", photo.pk, rejected.message)
+        return result | {"rejection_reason": FacePhoto.Rejection.UNREADABLE}
+    except FaceRejected as rejected:
+        return result | {"rejection_reason": rejected.reason.value}
+    return result | {
+        "state": FacePhoto.State.INDEXED,
+        "face_id": indexed.face_id,
+        "face_box": indexed.face.box.as_dict(),
+        "indexed_at": timezone.now(),
+    }
+
+
+def photo_reindex(*, photo: FacePhoto) -> None:
+    """Queue a photo for indexing again (after consent was recorded, or to retry)."""
+    with transaction.atomic():
+        FacePhoto.objects.filter(pk=photo.pk).update(state=FacePhoto.State.PENDING)
+        schedule(INDEX_PHOTO_TASK, photo.pk)
 
 
 def photos_reindex(*, person: Person, only_waiting: bool = False) -> int:
@@ -83,13 +254,39 @@ def photos_reindex(*, person: Person, only_waiting: bool = False) -> int:
     return count
 
 
-def person_erase(*, person: Person) -> None:
-    """Delete a person with every photo and face; the audit log keeps their name, analysed
-    images do not: their faces become unknown, in the database and in the metadata JSON."""
+def photo_remove_face(*, photo: FacePhoto) -> None:
+    """Take a photo's face out of the collection but keep the photo."""
     with transaction.atomic():
-        # First: dropping a Rekognition user vector frees its faces for DeleteFaces.
-        get_engine().forget_person(str(person.pk))
-        for photo in person.photos.all():
-            photo_delete(photo=photo)
-        analyses_forget_person(person_id=person.pk)
-        Person.objects.filter(pk=person.pk).delete()
+        if photo.face_id:
+            face_collection().delete_faces([photo.face_id])
+        photo.state, photo.face_id, photo.indexed_at = FacePhoto.State.REMOVED, "", None
+        FacePhoto.objects.filter(pk=photo.pk).update(
+            state=photo.state, face_id=photo.face_id, indexed_at=None
+        )
+
+
+def photos_remove_faces(*, people: list[Person]) -> int:
+    """Take every face of these people out of the collection, keeping their photos."""
+    photos = FacePhoto.objects.filter(person__in=people).exclude(face_id="")
+    count = 0
+    for photo in photos:
+        photo_remove_face(photo=photo)
+        count += 1
+    return count
+
+
+def _photos_without_consent(person: Person) -> None:
+    """Consent withdrawn: no face stays indexed, and no indexing under way keeps its face."""
+    photos_remove_faces(people=[person])
+    person.photos.filter(state__in=[FacePhoto.State.PENDING, FacePhoto.State.INDEXING]).update(
+        state=FacePhoto.State.REJECTED, rejection_reason=FacePhoto.Rejection.NO_CONSENT
+    )
+
+
+def photo_delete(*, photo: FacePhoto) -> None:
+    """Delete a photo: its face from the collection, its file from storage, and its row."""
+    with transaction.atomic():
+        if photo.face_id:
+            face_collection().delete_faces([photo.face_id])
+        photo.delete()
+    photo.image.delete(save=False)

@@ -48,17 +48,19 @@ def run(faces_dir: Path, enrolled_per_person: int) -> list[dict]:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from accounts.models import FacePhoto, Person
-    from accounts.services import employee_create
-    from recognition.engines import get_engine
-    from recognition.models import StoredFace, Verification
-    from recognition.services import photo_enroll, verification_perform
+    from accounts.collection import face_collection
+    from accounts.models import FacePhoto, Person, StoredFace
+    from accounts.services import employee_create, photo_enroll
+    from recognition.models import Verification
+    from recognition.services import verification_perform
 
     call_command("migrate", verbosity=0)
     # Start from an empty collection (deleting rows as an erasure would; the version moves on).
     Verification.objects.all().delete()
     Person.objects.all().delete()
-    get_engine().delete_faces([str(f) for f in StoredFace.objects.values_list("pk", flat=True)])
+    face_collection().delete_faces(
+        [str(f) for f in StoredFace.objects.values_list("pk", flat=True)]
+    )
     people: dict[int, str] = {}
     probes: list[tuple[Path, str | None]] = []
     for number, folder in enumerate(sorted((faces_dir / "people").iterdir())):

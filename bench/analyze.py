@@ -81,8 +81,7 @@ def enrol_people(count: int) -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.services import employee_create
-    from recognition.services import photo_enroll
+    from accounts.services import employee_create, photo_enroll
 
     folders = sorted(p for p in (faces_dir() / "people").iterdir() if p.is_dir())[:count]
     for number, folder in enumerate(folders):
@@ -120,23 +119,24 @@ def model_calls() -> dict[str, Callable]:
     """Each analysis step as the analysis service calls it, with the site's settings."""
     from django.conf import settings
 
-    from recognition.engines import get_engine, match_threshold
+    from accounts.collection import face_collection
+    from vision.analysis import image_analyser
 
-    engine = get_engine()
-    threshold = match_threshold()
+    analyser, collection = image_analyser(), face_collection()
+    threshold = collection.match_threshold
     return {
-        "labels": lambda image: engine.detect_labels(
+        "labels": lambda image: analyser.detect_labels(
             image,
             min_confidence=settings.IMAGESIFT_LABELS_MIN_CONFIDENCE,
             max_labels=settings.IMAGESIFT_LABELS_MAX_LABELS,
         ),
-        "moderation": lambda image: engine.detect_moderation_labels(
+        "moderation": lambda image: analyser.detect_moderation_labels(
             image, min_confidence=settings.IMAGESIFT_MODERATION_MIN_CONFIDENCE
         ),
-        "faces": lambda image: engine.search_all_faces(
+        "faces": lambda image: collection.search_all_faces(
             image, threshold=threshold, max_faces=settings.IMAGESIFT_ANALYSIS_MAX_FACES
         ),
-        "text": lambda image: engine.detect_text(
+        "text": lambda image: analyser.detect_text(
             image, min_confidence=settings.IMAGESIFT_TEXT_MIN_CONFIDENCE
         ),
     }
@@ -144,7 +144,7 @@ def model_calls() -> dict[str, Callable]:
 
 def timed_pass(images: list[bytes], calls: dict[str, Callable]) -> list[dict[str, float]]:
     """One image at a time: milliseconds of decoding and of each model, per image."""
-    from recognition.images import prepare_image
+    from vision.images import prepare_image
 
     rows = []
     for content in images:
@@ -163,7 +163,7 @@ def throughput(images: list[bytes], calls: dict[str, Callable], steps, threads: 
     """Images per second decoding and running `steps` on `threads` threads at once."""
     from django.db import connections
 
-    from recognition.images import prepare_image
+    from vision.images import prepare_image
 
     def analyse(content: bytes) -> None:
         image = prepare_image(content)
@@ -190,7 +190,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def run(args: argparse.Namespace, folders: list[Path]) -> None:
-    from recognition.engines import get_engine
+    from accounts.collection import face_collection
+    from vision.analysis import image_analyser
 
     enrolled = enrol_people(args.people)
     images = photos(folders)
@@ -245,7 +246,7 @@ def run(args: argparse.Namespace, folders: list[Path]) -> None:
         "side_px": SIDE,
         "people_enrolled": enrolled,
         "cpu_count": os.cpu_count(),
-        "models": get_engine().analysis_models(),
+        "models": {**image_analyser().models(), "faces": face_collection().model_name},
     }
     print(json.dumps(result))
 

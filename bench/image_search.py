@@ -282,7 +282,7 @@ def url_for(case: dict) -> str:
 
     from rest_framework.pagination import Cursor
 
-    from insight.api.views import NewestFirst
+    from core.api import NewestFirst
 
     params = {key: value for key, value in case.items() if key != "cursor_at"}
     base = "/api/v1/images/?" + urlencode({**params, "page_size": PAGE_SIZE})

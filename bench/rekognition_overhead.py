@@ -100,8 +100,8 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts import services as people
+    from accounts.collection import face_collection
     from recognition import services
-    from recognition.engines import get_engine
 
     call_command("migrate", verbosity=0)
     employee = people.employee_create(
@@ -114,7 +114,7 @@ def main() -> None:
     photos = sorted((Path(args.faces_dir) / "people").glob("*/1.jpg"))[: args.probes]
     probes = [probe_jpeg(path) for path in photos]
 
-    stubber = Stubber(get_engine().client)
+    stubber = Stubber(face_collection().client)
     stubber.activate()
 
     def verify(number: int) -> tuple[float, str]:
@@ -142,7 +142,7 @@ def main() -> None:
         "max_ms": round(max(timings), 2),
         "calls": args.calls,
         "probe": "640x480 JPEG",
-        "engine": get_engine().name,
+        "engine": face_collection().name,
         "database": django.db.connection.vendor,
         "decisions": dict(decisions),
         "target_p50_ms": TARGET_P50_MS,

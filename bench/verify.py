@@ -84,8 +84,7 @@ def enrol_real_people(faces_dir: Path, count: int) -> list[bytes]:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.services import employee_create
-    from recognition.services import photo_enroll
+    from accounts.services import employee_create, photo_enroll
 
     probes = []
     folders = sorted(p for p in (faces_dir / "people").iterdir() if len(list(p.glob("*.jpg"))) > 1)
@@ -108,8 +107,8 @@ def pad_gallery(total: int) -> int:
     import numpy as np
     from django.db import transaction
 
-    from recognition.engines.local import _bump_version
-    from recognition.models import StoredFace
+    from accounts.collection import _bump_version
+    from accounts.models import StoredFace
 
     missing = total - StoredFace.objects.count()
     rng = np.random.default_rng(total)

@@ -1,11 +1,11 @@
-"""Turn an unavailable recognition engine into a clear 503 page (the API answers JSON itself)."""
+"""Turn an unavailable engine into a clear 503 page (the API answers JSON itself)."""
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from recognition.engines.base import EngineUnavailable
+from vision.errors import EngineUnavailable
 
 
 class EngineUnavailableMiddleware:

@@ -114,6 +114,15 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several writers at once (threads of `analyze`, server workers): each transaction takes the
+    # write lock when it begins, so that none fails upgrading a read lock; writers wait their
+    # turn for up to 20 s; and in WAL mode readers never wait for them.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 # --- storage ----------------------------------------------------------------------------------
 # Photos go through Django's storage API, so that S3 (django-storages) is a settings change.
@@ -134,7 +143,7 @@ IMAGESIFT_S3_PREFIX = env_str("IMAGESIFT_S3_PREFIX").strip("/")  # keys under <p
 IMAGESIFT_S3_ENDPOINT_URL = env_str("IMAGESIFT_S3_ENDPOINT_URL")  # an S3-compatible test server
 IMAGESIFT_PRESIGNED_URL_SECONDS = env_int("IMAGESIFT_PRESIGNED_URL_SECONDS", 300)
 if IMAGESIFT_S3_BUCKET:
-    from imagesift.storage import s3_storage_options
+    from core.storage import s3_storage_options
 
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -203,10 +212,6 @@ IMAGESIFT_LABELS_MAX_LABELS = env_int("IMAGESIFT_LABELS_MAX_LABELS", 25)
 IMAGESIFT_MODERATION_MIN_CONFIDENCE = env_float("IMAGESIFT_MODERATION_MIN_CONFIDENCE", 50.0)
 IMAGESIFT_TEXT_MIN_CONFIDENCE = env_float("IMAGESIFT_TEXT_MIN_CONFIDENCE", 80.0)
 IMAGESIFT_ANALYSIS_MAX_FACES = env_int("IMAGESIFT_ANALYSIS_MAX_FACES", 20)
-# Analyses still pending after this many minutes are queued again (a scheduled task), this many
-# at a time.
-IMAGESIFT_ANALYSIS_RETRY_MINUTES = env_int("IMAGESIFT_ANALYSIS_RETRY_MINUTES", 10)
-IMAGESIFT_ANALYSIS_RETRY_BATCH = env_int("IMAGESIFT_ANALYSIS_RETRY_BATCH", 200)
 if not (
     0 <= IMAGESIFT_LABELS_MIN_CONFIDENCE <= 100
     and 0 <= IMAGESIFT_MODERATION_MIN_CONFIDENCE <= 100
@@ -218,6 +223,14 @@ if not (
         "IMAGESIFT_*_MIN_CONFIDENCE: 0-100; IMAGESIFT_LABELS_MAX_LABELS: 1-1000; "
         "IMAGESIFT_ANALYSIS_MAX_FACES: 1-100."
     )
+
+# --- background work --------------------------------------------------------------------------
+# Photos and analyses still waiting after this many minutes, or whose work started that long ago
+# and never finished, are queued again by a scheduled sweep, this many at a time each sweep.
+IMAGESIFT_STALE_TASK_MINUTES = env_int("IMAGESIFT_STALE_TASK_MINUTES", 10)
+IMAGESIFT_STALE_TASK_BATCH = env_int("IMAGESIFT_STALE_TASK_BATCH", 200)
+if IMAGESIFT_STALE_TASK_MINUTES < 1 or IMAGESIFT_STALE_TASK_BATCH < 1:
+    raise ImproperlyConfigured("IMAGESIFT_STALE_TASK_MINUTES and _BATCH: 1 or more.")
 
 # --- uploads ----------------------------------------------------------------------------------
 IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)
@@ -238,7 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("IMAGESIFT_API_PAGE_SIZE", 50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "imagesift.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ImageSift API",
@@ -246,8 +259,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its Swagger UI are for holders of a role, like the rest of the API.
-    "SERVE_PERMISSIONS": ["imagesift.api.HasRole"],
+    "SERVE_PERMISSIONS": ["accounts.roles.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names of the choice sets that several resources have a field of the same name for.
+    "ENUM_NAME_OVERRIDES": {
+        "VisitorStatusEnum": "accounts.models.Visitor.Status",
+        "AnalysisStatusEnum": "insight.models.ImageAnalysis.Status",
+    },
     # Swagger UI's files come from the drf-spectacular-sidecar package, not from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

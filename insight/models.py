@@ -4,10 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+UPLOADS_PREFIX = "uploads/"
+METADATA_PREFIX = "metadata/"
+
 
 def upload_path(analysis: "ImageAnalysis", filename: str) -> str:
     """uploads/YYYY/MM/DD/<random name><extension>: never the client's file name."""
-    return timezone.now().strftime("uploads/%Y/%m/%d/") + filename
+    return UPLOADS_PREFIX + timezone.now().strftime("%Y/%m/%d/") + filename
 
 
 class ImageAnalysis(models.Model):
@@ -15,6 +18,7 @@ class ImageAnalysis(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -41,6 +45,7 @@ class ImageAnalysis(models.Model):
     max_labels = models.PositiveSmallIntegerField()
 
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
     engine = models.CharField(max_length=32, blank=True)

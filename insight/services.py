@@ -8,8 +8,10 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,39 +20,50 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.collection import face_collection
 from accounts.selectors import people_by_keys
-from insight import tasks
+from core.jobs import WorkQueue, schedule
 from insight.documents import analysis_document
-from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis, upload_path
-from recognition.engines import get_engine, match_threshold
-from recognition.engines.base import Box, EngineUnavailable, FaceEngine
-from recognition.images import ImageRejected, PreparedImage, prepare_image
+from insight.models import (
+    METADATA_PREFIX,
+    AnalysisFace,
+    AnalysisLabel,
+    ImageAnalysis,
+    upload_path,
+)
+from insight.selectors import analysis_for_display
+from vision.analysis import image_analyser
+from vision.analysis.base import ImageAnalyser, Label, ModerationLabel, TextLine
+from vision.boxes import BoxFraction
+from vision.errors import EngineUnavailable, ImageRejected
+from vision.faces.base import FaceCollection, FaceSearch
+from vision.images import PreparedImage, prepare_image
 
 logger = logging.getLogger(__name__)
 
-METADATA_PREFIX = "metadata/"
-T = TypeVar("T")
-# What an analysis writes on its row.
-RESULT_FIELDS = (
-    "width",
-    "height",
-    "content_sha256",
-    "labels",
-    "moderation_labels",
-    "text_lines",
-    "moderation_flagged",
-    "timings_ms",
+ANALYZE_IMAGE_TASK = "insight.tasks.analyze_image"
+ANALYSES = WorkQueue(
+    ImageAnalysis,
     "status",
-    "failure_reason",
-    "engine",
-    "models_used",
-    "analysed_at",
-    "metadata_name",
+    pending=ImageAnalysis.Status.PENDING,
+    running=ImageAnalysis.Status.RUNNING,
 )
+T = TypeVar("T")
 
 
 class AnalysisStepFailed(Exception):
     """One step of an analysis failed for a reason other than the engine being unavailable."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the analyser and the face collection found in one image."""
+
+    labels: list[Label]
+    moderation: list[ModerationLabel]
+    faces: list[FaceSearch]
+    text: list[TextLine]
+    timings_ms: dict[str, float]
 
 
 def image_submit(
@@ -86,7 +99,7 @@ def image_submit(
             analysis.save()
             if storage.save(name, ContentFile(image.content)) != name:
                 raise RuntimeError(f"Storage did not keep the name {name}.")
-            tasks.schedule_analysis(analysis.pk)
+            schedule(ANALYZE_IMAGE_TASK, analysis.pk)
     except Exception:
         storage.delete(name)
         raise
@@ -120,36 +133,41 @@ def _parameters(min_confidence: float | None, max_labels: int | None) -> dict:
     }
 
 
-def image_analyze(*, analysis_id: int) -> ImageAnalysis | None:
-    """Run every analysis step on an image, store the result and write its metadata JSON.
+def image_analyze(*, analysis_id: int) -> bool:
+    """Analyse a waiting image: the body of the analysis task.
 
-    The body of the analysis task. An unreadable image or a failing step marks the analysis
-    failed with the reason; `EngineUnavailable` propagates and leaves it as it was (pending).
-    Returns None when the analysis no longer exists.
+    The analysis is claimed, every step run with no transaction open, and the result (or the
+    failure's reason: an unreadable image, a failing step) written back only while the claim
+    holds, then as metadata JSON. Returns whether this call analysed it (False: it was not
+    waiting, or was deleted or queued again meanwhile). `EngineUnavailable` propagates, and the
+    analysis waits again.
     """
+    claimed_at = ANALYSES.claim(analysis_id)
     analysis = ImageAnalysis.objects.filter(pk=analysis_id).first()
-    if analysis is None:
-        return None
-    engine = get_engine()
+    if claimed_at is None or analysis is None:
+        return False
+    analyser, collection = image_analyser(), face_collection()
     try:
         with analysis.image.open("rb") as stored:
             image = prepare_image(stored.read(), storage_name=analysis.image.name)
-        result = _run_steps(engine, image, analysis)
+        findings = _find(analyser, collection, image, analysis)
+    except EngineUnavailable:
+        ANALYSES.release(analysis_id, claimed_at)
+        raise
     except FileNotFoundError:
-        return _record_failure(analysis, "The image is no longer in storage.", engine)
-    except ImageRejected as rejected:
-        return _record_failure(analysis, rejected.message, engine)
-    except AnalysisStepFailed as failed:
-        return _record_failure(analysis, str(failed), engine)
+        return _record_failure(analysis, claimed_at, analyser, "The image is no longer in storage.")
+    except (ImageRejected, AnalysisStepFailed) as failed:
+        return _record_failure(analysis, claimed_at, analyser, str(failed))
+    result = _result_fields(analysis, image, findings)
+    result |= {"engine": analyser.name, "models_used": analyser.models()}
+    result["models_used"]["faces"] = collection.model_name
     with transaction.atomic():
-        try:
-            _record_result(analysis, image, engine, result)
-        except ImageAnalysis.DoesNotExist:
-            transaction.set_rollback(True)
-            logger.info("Analysis %s was deleted while it ran; nothing kept.", analysis_id)
-            return None
-    metadata_write(analysis=analysis)
-    return analysis
+        if not ANALYSES.finish(analysis_id, claimed_at, **result):
+            logger.info("Analysis %s changed or was deleted while it ran.", analysis_id)
+            return False
+        _replace_search_rows(analysis, image, findings)
+    metadata_write(analysis=analysis_for_display(analysis_id))
+    return True
 
 
 def _timed(timings: dict[str, float], step: str, run: Callable[[], T]) -> T:
@@ -165,108 +183,78 @@ def _timed(timings: dict[str, float], step: str, run: Callable[[], T]) -> T:
         timings[step] = round((time.perf_counter() - started) * 1000, 1)
 
 
-def _run_steps(engine: FaceEngine, image: PreparedImage, analysis: ImageAnalysis) -> dict:
+def _find(
+    analyser: ImageAnalyser,
+    collection: FaceCollection,
+    image: PreparedImage,
+    analysis: ImageAnalysis,
+) -> Findings:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     labels = _timed(
         timings,
         "labels",
-        lambda: engine.detect_labels(
+        lambda: analyser.detect_labels(
             image, min_confidence=analysis.min_confidence, max_labels=analysis.max_labels
         ),
     )
     moderation = _timed(
         timings,
         "moderation",
-        lambda: engine.detect_moderation_labels(
+        lambda: analyser.detect_moderation_labels(
             image, min_confidence=settings.IMAGESIFT_MODERATION_MIN_CONFIDENCE
         ),
     )
     faces = _timed(
         timings,
         "faces",
-        lambda: engine.search_all_faces(
-            image, threshold=match_threshold(), max_faces=settings.IMAGESIFT_ANALYSIS_MAX_FACES
+        lambda: collection.search_all_faces(
+            image,
+            threshold=collection.match_threshold,
+            max_faces=settings.IMAGESIFT_ANALYSIS_MAX_FACES,
         ),
     )
     text = _timed(
         timings,
         "text",
-        lambda: engine.detect_text(image, min_confidence=settings.IMAGESIFT_TEXT_MIN_CONFIDENCE),
+        lambda: analyser.detect_text(image, min_confidence=settings.IMAGESIFT_TEXT_MIN_CONFIDENCE),
     )
     timings["total"] = round((time.perf_counter() - started) * 1000, 1)
-    return {"labels": labels, "moderation": moderation, "faces": faces, "text": text, "ms": timings}
+    return Findings(labels, moderation, faces, text, timings)
 
 
-def _record_result(
-    analysis: ImageAnalysis, image: PreparedImage, engine: FaceEngine, result: dict
-) -> None:
-    _fill_result_fields(analysis, image, engine, result)
-    # Not save(): that would insert the row again if it was deleted meanwhile.
-    values = {name: getattr(analysis, name) for name in RESULT_FIELDS}
-    if not ImageAnalysis.objects.filter(pk=analysis.pk).update(**values):
-        raise ImageAnalysis.DoesNotExist
-    people = people_by_keys(
-        search.best.person_key for search in result["faces"] if search.best is not None
-    )
-    analysis.label_rows.all().delete()
-    analysis.faces.all().delete()
-    AnalysisLabel.objects.bulk_create(
-        AnalysisLabel(
-            analysis=analysis,
-            key=label.name.casefold()[:100],
-            name=label.name[:100],
-            confidence=label.confidence,
-        )
-        for label in {label.name.casefold(): label for label in reversed(result["labels"])}.values()
-    )
-    faces = []
-    for position, search in enumerate(result["faces"]):
-        match = search.best
-        person = people.get(match.person_key) if match else None
-        faces.append(
-            AnalysisFace(
-                analysis=analysis,
-                position=position,
-                box=Box.from_face_box(
-                    search.face.box, image_width=image.width, image_height=image.height
-                ).as_dict(),
-                confidence=round(search.face.confidence, 2),
-                person=person,
-                similarity=match.similarity if person else None,
-            )
-        )
-    AnalysisFace.objects.bulk_create(faces)
+def _result_fields(
+    analysis: ImageAnalysis, image: PreparedImage, findings: Findings
+) -> dict[str, Any]:
+    """The columns a finished analysis writes on its row."""
+    return {
+        "width": image.width,
+        "height": image.height,
+        "content_sha256": analysis.content_sha256 or hashlib.sha256(image.content).hexdigest(),
+        "labels": [_label_dict(label) for label in findings.labels],
+        "moderation_labels": [
+            {
+                "name": label.name,
+                "confidence": round(label.confidence, 2),
+                "parent": label.parent,
+                "level": label.level,
+            }
+            for label in findings.moderation
+        ],
+        "text_lines": [
+            {"text": line.text, "confidence": round(line.confidence, 2), "box": line.box.as_dict()}
+            for line in findings.text
+        ],
+        "moderation_flagged": bool(findings.moderation),
+        "timings_ms": findings.timings_ms,
+        "status": ImageAnalysis.Status.DONE,
+        "failure_reason": "",
+        "analysed_at": timezone.now(),
+        "metadata_name": metadata_name_for(analysis.image.name),
+    }
 
 
-def _fill_result_fields(
-    analysis: ImageAnalysis, image: PreparedImage, engine: FaceEngine, result: dict
-) -> None:
-    analysis.width, analysis.height = image.width, image.height
-    analysis.content_sha256 = analysis.content_sha256 or hashlib.sha256(image.content).hexdigest()
-    analysis.labels = [_label_dict(label) for label in result["labels"]]
-    analysis.moderation_labels = [
-        {
-            "name": label.name,
-            "confidence": round(label.confidence, 2),
-            "parent": label.parent,
-            "level": label.level,
-        }
-        for label in result["moderation"]
-    ]
-    analysis.text_lines = [
-        {"text": line.text, "confidence": round(line.confidence, 2), "box": line.box.as_dict()}
-        for line in result["text"]
-    ]
-    analysis.moderation_flagged = bool(result["moderation"])
-    analysis.timings_ms = result["ms"]
-    analysis.status, analysis.failure_reason = ImageAnalysis.Status.DONE, ""
-    analysis.engine, analysis.models_used = engine.name, engine.analysis_models()
-    analysis.analysed_at = timezone.now()
-    analysis.metadata_name = metadata_name_for(analysis.image.name)
-
-
-def _label_dict(label) -> dict:
+def _label_dict(label: Label) -> dict:
     return {
         "name": label.name,
         "confidence": round(label.confidence, 2),
@@ -279,18 +267,54 @@ def _label_dict(label) -> dict:
     }
 
 
-def _record_failure(analysis: ImageAnalysis, reason: str, engine: FaceEngine) -> ImageAnalysis:
+def _replace_search_rows(analysis: ImageAnalysis, image: PreparedImage, findings: Findings) -> None:
+    """The label and face rows that searches use, replaced by these findings'."""
+    people = people_by_keys(
+        search.best.person_key for search in findings.faces if search.best is not None
+    )
+    analysis.label_rows.all().delete()
+    analysis.faces.all().delete()
+    AnalysisLabel.objects.bulk_create(
+        AnalysisLabel(
+            analysis=analysis,
+            key=label.name.casefold()[:100],
+            name=label.name[:100],
+            confidence=label.confidence,
+        )
+        for label in {label.name.casefold(): label for label in reversed(findings.labels)}.values()
+    )
+    faces = []
+    for position, search in enumerate(findings.faces):
+        match = search.best
+        person = people.get(match.person_key) if match else None
+        box = BoxFraction.from_px(
+            search.face.box, image_width_px=image.width, image_height_px=image.height
+        )
+        faces.append(
+            AnalysisFace(
+                analysis=analysis,
+                position=position,
+                box=box.as_dict(),
+                confidence=round(search.face.confidence, 2),
+                person=person,
+                similarity=match.similarity if person else None,
+            )
+        )
+    AnalysisFace.objects.bulk_create(faces)
+
+
+def _record_failure(
+    analysis: ImageAnalysis, claimed_at: datetime, analyser: ImageAnalyser, reason: str
+) -> bool:
     logger.warning("Analysis %s failed: %s", analysis.pk, reason)
-    changes = {
-        "status": ImageAnalysis.Status.FAILED,
-        "failure_reason": reason[:300],
-        "engine": engine.name,
-        "analysed_at": timezone.now(),
-    }
-    ImageAnalysis.objects.filter(pk=analysis.pk).update(**changes)
-    for field, value in changes.items():
-        setattr(analysis, field, value)
-    return analysis
+    return ANALYSES.finish(
+        analysis.pk,
+        claimed_at,
+        status=ImageAnalysis.Status.FAILED,
+        failure_reason=reason[:300],
+        engine=analyser.name,
+        analysed_at=timezone.now(),
+    )
 
 
 def metadata_name_for(image_name: str) -> str:
@@ -330,10 +354,11 @@ def analyses_forget_person(*, person_id: int) -> int:
 
 def analysis_restart(*, analysis: ImageAnalysis) -> None:
     """Queue an image for analysis again (after a failure, or with new models)."""
-    ImageAnalysis.objects.filter(pk=analysis.pk).update(
-        status=ImageAnalysis.Status.PENDING, failure_reason=""
-    )
-    tasks.schedule_analysis(analysis.pk)
+    with transaction.atomic():
+        ImageAnalysis.objects.filter(pk=analysis.pk).update(
+            status=ImageAnalysis.Status.PENDING, failure_reason=""
+        )
+        schedule(ANALYZE_IMAGE_TASK, analysis.pk)
 
 
 def image_delete(*, analysis: ImageAnalysis) -> None:

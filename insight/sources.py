@@ -12,11 +12,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from imagesift.storage import storage_name_for_key
-from insight.models import ImageAnalysis
+from core.storage import storage_name_for_key
+from insight.models import UPLOADS_PREFIX, ImageAnalysis
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-UPLOADS_PREFIX = "uploads/"
 # Stored names already analysed are looked up this many at a time (S3 prefixes).
 LOOKUP_BATCH = 1000
 

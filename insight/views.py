@@ -24,11 +24,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from accounts.models import Person
-from accounts.roles import has_role
+from accounts.roles import EVERYONE, IMAGE_DELETERS, IMAGE_UPLOADERS, has_role
 from accounts.selectors import people_enrolled
-from imagesift.api import ALL_ROLES
+from core.api import NewestFirst
 from insight import selectors, services
-from insight.api.views import ImageDetailApi, ImageListCreateApi, NewestFirst
 from insight.models import AnalysisFace, ImageAnalysis
 
 # How many labels a gallery card names.
@@ -114,7 +113,7 @@ class Finding:
 
 
 def _require_viewer(user: AbstractBaseUser) -> None:
-    if not has_role(user, *ALL_ROLES):
+    if not has_role(user, *EVERYONE):
         raise PermissionDenied("The images are for ImageSift's admins, front desk and API clients.")
 
 
@@ -157,7 +156,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         "older_url": older,
         "newer_url": newer,
         "searching": bool(form.is_valid() and form.filters()),
-        "can_upload": has_role(request.user, *ImageListCreateApi.write_roles),
+        "can_upload": has_role(request.user, *IMAGE_UPLOADERS),
         "max_upload_bytes": int(settings.IMAGESIFT_MAX_UPLOAD_MB * 1024 * 1024),
         "max_upload_mb": f"{settings.IMAGESIFT_MAX_UPLOAD_MB:g}",
     }
@@ -185,7 +184,7 @@ def image_page(request: HttpRequest, analysis_id: int) -> HttpResponse:
         "finding": finding,
         "timings": [(step, ms) for step, ms in analysis.timings_ms.items() if step != "total"],
         "total_ms": analysis.timings_ms.get("total"),
-        "can_delete": has_role(request.user, *ImageDetailApi.write_roles),
+        "can_delete": has_role(request.user, *IMAGE_DELETERS),
     }
     return render(request, "insight/image.html", context)
 
@@ -232,7 +231,7 @@ def _admin_url(person: Person, user: AbstractBaseUser) -> str:
 @require_POST
 def image_delete(request: HttpRequest, analysis_id: int) -> HttpResponse:
     """Delete an image, its metadata and its analysis; back to the gallery."""
-    if not has_role(request.user, *ImageDetailApi.write_roles):
+    if not has_role(request.user, *IMAGE_DELETERS):
         raise PermissionDenied("Only admins and API clients may delete images.")
     analysis = get_object_or_404(ImageAnalysis, pk=analysis_id)
     name = str(analysis)

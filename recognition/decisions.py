@@ -12,28 +12,30 @@ Decision = Verification.Decision
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Verdict:
+    """What the door says: the decision, and why when it is not a plain yes."""
+
     decision: str
     reason: str
 
 
-def decide(person: Person | None, *, face_found: bool, now: datetime) -> Outcome:
+def decide(person: Person | None, *, face_found: bool, now: datetime) -> Verdict:
     """The decision for a probe whose best match above the threshold is `person` (or none)."""
     if not face_found:
-        return Outcome(Decision.NO_FACE, "no usable face in the image")
+        return Verdict(Decision.NO_FACE, "no usable face in the image")
     if person is None:
-        return Outcome(Decision.UNKNOWN, "no enrolled person matches")
+        return Verdict(Decision.UNKNOWN, "no enrolled person matches")
     if person.denied:
-        return Outcome(Decision.DENIED, person.denied_reason or "on the deny list")
+        return Verdict(Decision.DENIED, person.denied_reason or "on the deny list")
     if isinstance(person, Employee):
         if not person.active:
-            return Outcome(Decision.DENIED, "employee is no longer active")
-        return Outcome(Decision.EMPLOYEE, "")
+            return Verdict(Decision.DENIED, "employee is no longer active")
+        return Verdict(Decision.EMPLOYEE, "")
     if isinstance(person, Visitor):
         if person.status == Visitor.Status.CANCELLED:
-            return Outcome(Decision.VISITOR_OUTSIDE_WINDOW, "the visit was cancelled")
+            return Verdict(Decision.VISITOR_OUTSIDE_WINDOW, "the visit was cancelled")
         if person.visit_start <= now <= person.visit_end:
-            return Outcome(Decision.VISITOR, "")
+            return Verdict(Decision.VISITOR, "")
         when = "has not started yet" if now < person.visit_start else "has ended"
-        return Outcome(Decision.VISITOR_OUTSIDE_WINDOW, f"the visit window {when}")
+        return Verdict(Decision.VISITOR_OUTSIDE_WINDOW, f"the visit window {when}")
     raise TypeError(f"{person!r} is neither an employee nor a visitor")

@@ -1,6 +1,4 @@
-"""The verification audit log, and the local engine's face collection."""
-
-import uuid
+"""The verification audit log."""
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +44,10 @@ class Verification(models.Model):
     probe_image = models.FileField(upload_to="probes/%Y/%m/%d/", blank=True, max_length=300)
     probe_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     engine = models.CharField(max_length=32)
+    # What the match was judged by, so that the row explains itself later: the similarity a
+    # match needed then, and the face model that measured it.
+    match_threshold = models.FloatField(null=True, blank=True)
+    face_model = models.CharField(max_length=200, blank=True)
     duration_ms = models.FloatField(default=0)
 
     class Meta:
@@ -54,25 +56,3 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} at {self.created_at:%Y-%m-%d %H:%M:%S}"
-
-
-class StoredFace(models.Model):
-    """A face vector of the `local` engine's collection (other engines keep faces remotely)."""
-
-    face_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person_key = models.CharField(max_length=64, db_index=True)
-    vector = models.BinaryField()  # float32, little-endian
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"Face {self.face_id} of person {self.person_key}"
-
-
-class CollectionVersion(models.Model):
-    """Bumped on every change of the local collection, so each process knows to reload."""
-
-    name = models.CharField(max_length=64, primary_key=True)
-    version = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name} v{self.version}"

@@ -1,9 +1,7 @@
-"""Writes of the recognition app: enrolling photos into the face collection and verifying faces."""
+"""Writes of the recognition app: verifying faces into the audit log, and purging old probes."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import time
 from datetime import timedelta
 from typing import IO
@@ -11,104 +9,17 @@ from typing import IO
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import FacePhoto, Person
+from accounts.collection import face_collection
+from accounts.models import Person
 from accounts.selectors import people_by_keys
-from recognition import tasks
 from recognition.decisions import decide
-from recognition.engines import enrolment_gate, get_engine, match_threshold
-from recognition.engines.base import FaceRejected
-from recognition.images import ImageRejected, PreparedImage, prepare_image
 from recognition.models import Verification
-
-logger = logging.getLogger(__name__)
-
-
-# --- enrolment ------------------------------------------------------------------------------
-def photo_enroll(*, person: Person, upload: IO[bytes] | bytes) -> FacePhoto:
-    """Store a checked photo for a person and index its face once the transaction commits.
-
-    Raises `ImageRejected` (nothing stored) when the upload is not a usable image.
-    """
-    image = prepare_image(upload)
-    photo = FacePhoto(person=person, content_sha256=hashlib.sha256(image.content).hexdigest())
-    photo.image.save(f"upload{image.extension}", ContentFile(image.content), save=False)
-    try:
-        photo.save()
-    except Exception:
-        photo.image.delete(save=False)
-        raise
-    tasks.schedule_photo_index(photo.pk)
-    return photo
+from vision.faces.base import FaceCollection
+from vision.images import PreparedImage, prepare_image
 
 
-def photo_index(*, photo_id: int) -> FacePhoto | None:
-    """Index (or re-index) a photo's face; records the rejection reason when it cannot be.
-
-    The body of the indexing task. Returns None when the photo no longer exists.
-    """
-    photo = FacePhoto.objects.select_related("person").filter(pk=photo_id).first()
-    if photo is None:
-        return None
-    engine = get_engine()
-    if photo.face_id:
-        engine.delete_faces([photo.face_id])
-    changes: dict = {"face_id": "", "face_box": None, "indexed_at": None, "rejection_reason": ""}
-    if not photo.person.has_consent:
-        changes |= {"state": FacePhoto.State.REJECTED, "rejection_reason": "no_consent"}
-    else:
-        try:
-            with photo.image.open("rb") as stored:
-                image = prepare_image(stored.read(), storage_name=photo.image.name)
-            indexed = engine.index_face(
-                image, person_key=str(photo.person_id), gate=enrolment_gate()
-            )
-        except ImageRejected as rejected:
-            logger.warning("Photo %s is unreadable: %s", photo.pk, rejected.message)
-            changes |= {"state": FacePhoto.State.REJECTED, "rejection_reason": "unreadable"}
-        except FaceRejected as rejected:
-            changes |= {"state": FacePhoto.State.REJECTED, "rejection_reason": rejected.reason}
-        else:
-            changes |= {
-                "state": FacePhoto.State.INDEXED,
-                "face_id": indexed.face_id,
-                "face_box": indexed.face.box.as_dict(),
-                "indexed_at": timezone.now(),
-            }
-    if not FacePhoto.objects.filter(pk=photo.pk).update(**changes) and changes["face_id"]:
-        engine.delete_faces([changes["face_id"]])  # the photo was deleted meanwhile
-    for field, value in changes.items():
-        setattr(photo, field, value)
-    return photo
-
-
-def photo_reindex(*, photo: FacePhoto) -> None:
-    """Queue a photo for indexing again (after consent was recorded, or to retry)."""
-    FacePhoto.objects.filter(pk=photo.pk).update(state=FacePhoto.State.PENDING)
-    tasks.schedule_photo_index(photo.pk)
-
-
-def photo_remove_face(*, photo: FacePhoto) -> None:
-    """Take a photo's face out of the collection but keep the photo."""
-    with transaction.atomic():
-        if photo.face_id:
-            get_engine().delete_faces([photo.face_id])
-        photo.state, photo.face_id, photo.indexed_at = FacePhoto.State.REMOVED, "", None
-        photo.save(update_fields=["state", "face_id", "indexed_at"])
-
-
-def photo_delete(*, photo: FacePhoto) -> None:
-    """Delete a photo: its face from the collection, its file from storage, and its row."""
-    with transaction.atomic():
-        if photo.face_id:
-            get_engine().delete_faces([photo.face_id])
-        photo.delete()
-    photo.image.delete(save=False)
-
-
-# --- verification ---------------------------------------------------------------------------
 def verification_perform(
     *,
     upload: IO[bytes] | bytes,
@@ -121,17 +32,19 @@ def verification_perform(
     """
     started = time.perf_counter()
     image = prepare_image(upload)
-    search = get_engine().search_face(image, threshold=match_threshold())
+    collection = face_collection()
+    search = collection.search_face(image, threshold=collection.match_threshold)
     people = people_by_keys(match.person_key for match in search.matches)
     match = next((match for match in search.matches if match.person_key in people), None)
     person = people[match.person_key] if match else None
-    outcome = decide(person, face_found=search.face is not None, now=timezone.now())
+    verdict = decide(person, face_found=search.face is not None, now=timezone.now())
     return verification_record(
         image=image,
+        collection=collection,
         channel=channel,
         operator=operator,
-        decision=outcome.decision,
-        reason=outcome.reason,
+        decision=verdict.decision,
+        reason=verdict.reason,
         person=person,
         similarity=match.similarity if match else None,
         face_box=search.face.box.as_dict() if search.face else None,
@@ -143,6 +56,7 @@ def verification_perform(
 def verification_record(
     *,
     image: PreparedImage,
+    collection: FaceCollection,
     channel: str,
     operator: AbstractBaseUser | None,
     decision: str,
@@ -153,7 +67,8 @@ def verification_record(
     faces_seen: int,
     duration_ms: float,
 ) -> Verification:
-    """Append a verification to the audit log, keeping the probe for the retention period."""
+    """Append a verification to the audit log, keeping the probe for the retention period, and
+    what the match was judged by: the collection's engine, face model and threshold."""
     now = timezone.now()
     verification = Verification(
         created_at=now,
@@ -167,7 +82,9 @@ def verification_record(
         similarity=similarity,
         face_box=face_box,
         faces_seen=faces_seen,
-        engine=get_engine().name,
+        engine=collection.name,
+        match_threshold=collection.match_threshold,
+        face_model=collection.model_name[:200],
         duration_ms=round(duration_ms, 1),
     )
     retention_days = settings.IMAGESIFT_PROBE_RETENTION_DAYS

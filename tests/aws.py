@@ -16,7 +16,7 @@ import zappa.asynchronous
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from imagesift.storage import s3_storage_options
+from core.storage import s3_storage_options
 
 REGION = "eu-west-1"
 MEDIA_BUCKET = "imagesift-dev-media"  # the dev stage's bucket in zappa_settings.json
@@ -24,11 +24,19 @@ FUNCTION_NAME = "imagesift-dev"  # the dev stage's Lambda function
 
 
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Credentials and a region that boto3 accepts and no AWS account knows."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
+    """Credentials and a region that boto3 accepts and no AWS account knows; no profile or
+    config file of this machine is read, and no instance-metadata address is asked."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 

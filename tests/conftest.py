@@ -1,23 +1,22 @@
-"""Fixtures shared by the whole suite: real photos, people, users with roles, API clients."""
+"""Fixtures shared by the whole suite: real photos, users with roles, API clients, and AWS
+stand-ins (a moto bucket, Rekognition answered by a Stubber, Zappa's Lambda invocations).
+People and photos come from `tests/factories.py`; each app's own fixtures from its conftest."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts import services as people
-from accounts.models import Employee, Person, Visitor
 from accounts.roles import Role
-from recognition import services as recognition
+from tests.aws import LambdaInvocations, fake_aws_credentials, media_bucket, on_lambda
+from tests.rekognition_stubs import Rekognition, stubbed_rekognition
 
 
 @pytest.fixture(scope="session")
@@ -58,38 +57,6 @@ class Faces:
 @pytest.fixture(scope="session")
 def faces(faces_dir: Path) -> Faces:
     return Faces(faces_dir)
-
-
-def enroll(person: Person, *paths: Path) -> list:
-    """Enrol photos the way the API does: stored, then indexed when the transaction commits."""
-    photos = []
-    for path in paths:
-        with transaction.atomic():
-            photo = recognition.photo_enroll(person=person, upload=path.read_bytes())
-        photo.refresh_from_db()
-        photos.append(photo)
-    return photos
-
-
-def make_employee(name: str = "Ada Lovelace", *, consent: bool = True, **fields) -> Employee:
-    fields.setdefault("staff_number", f"E-{Employee.objects.count() + 1:05d}")
-    if consent:
-        fields |= {"consent_recorded_by": "test", "consent_recorded_at": timezone.now()}
-    return people.employee_create(name=name, **fields)
-
-
-def make_visitor(
-    name: str = "Grace Hopper",
-    *,
-    consent: bool = True,
-    starts_in=timedelta(hours=-1),
-    lasts=timedelta(hours=4),
-    **fields,
-) -> Visitor:
-    start = timezone.now() + starts_in
-    if consent:
-        fields |= {"consent_recorded_by": "test", "consent_recorded_at": timezone.now()}
-    return people.visitor_create(name=name, visit_start=start, visit_end=start + lasts, **fields)
 
 
 @pytest.fixture
@@ -139,3 +106,37 @@ def admin(client: Client) -> Client:
     """The test client signed in as a superuser."""
     client.force_login(User.objects.create_superuser("root", password="pw-12345678"))
     return client
+
+
+@pytest.fixture
+def admin_api(db) -> APIClient:
+    """An API client signed in as a superuser."""
+    client = APIClient()
+    client.force_authenticate(User.objects.create_superuser("api-root", password="pw-12345678"))
+    return client
+
+
+# --- AWS, offline -----------------------------------------------------------------------------
+@pytest.fixture
+def s3_media(request, settings, monkeypatch) -> Iterator:
+    """The default storage in a private moto S3 bucket, as settings.py configures S3; yields an
+    S3 client to look into it. `@pytest.mark.s3_media(prefix=…, url_seconds=…)` sets it up."""
+    marker = request.node.get_closest_marker("s3_media")
+    fake_aws_credentials(monkeypatch)
+    with media_bucket(settings, **(marker.kwargs if marker else {})) as s3:
+        yield s3
+
+
+@pytest.fixture
+def aws(settings, monkeypatch) -> Iterator[Rekognition]:
+    """The `rekognition` engine selected, its client answered by botocore's Stubber: queue
+    what Rekognition answers, and the test fails if any answer is left unasked."""
+    with stubbed_rekognition(settings, monkeypatch) as stubbed:
+        yield stubbed
+
+
+@pytest.fixture
+def lambda_invocations(monkeypatch) -> Iterator[LambdaInvocations]:
+    """Running as inside the Lambda function: Zappa's tasks are invoked (and kept), not run."""
+    with on_lambda(monkeypatch) as invocations:
+        yield invocations

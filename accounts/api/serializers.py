@@ -1,4 +1,4 @@
-"""Shapes of people and photos in the API."""
+"""Shapes of people and photos in the API: what a client sends (input) and gets (output)."""
 
 from django.urls import reverse
 from rest_framework import serializers
@@ -6,7 +6,8 @@ from rest_framework import serializers
 from accounts.models import Employee, FacePhoto, Visitor
 
 
-class FacePhotoSerializer(serializers.ModelSerializer):
+# --- output ---------------------------------------------------------------------------------
+class PhotoOutputSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -41,27 +42,62 @@ PERSON_FIELDS = [
 ]
 
 
-class EmployeeSerializer(serializers.ModelSerializer):
-    photos = FacePhotoSerializer(many=True, read_only=True)
+class EmployeeOutputSerializer(serializers.ModelSerializer):
+    photos = PhotoOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = Employee
         fields = [*PERSON_FIELDS, "staff_number", "department", "active"]
-        read_only_fields = ["id", "kind", "created_at", "consent_recorded_at", "photos"]
+        read_only_fields = fields
 
 
-class VisitorSerializer(serializers.ModelSerializer):
-    photos = FacePhotoSerializer(many=True, read_only=True)
-    host = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), allow_null=True, required=False
-    )
+class VisitorOutputSerializer(serializers.ModelSerializer):
+    photos = PhotoOutputSerializer(many=True, read_only=True)
+    host = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Visitor
         fields = [*PERSON_FIELDS, "company", "host", "visit_start", "visit_end", "status"]
-        read_only_fields = ["id", "kind", "created_at", "consent_recorded_at", "photos"]
+        read_only_fields = fields
+
+
+# --- input ----------------------------------------------------------------------------------
+class PersonInputSerializer(serializers.Serializer):
+    """What employees and visitors share. Uniqueness and the rest of the model's rules are
+    checked by the services, and answered in the same shape."""
+
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    denied = serializers.BooleanField(required=False)
+    denied_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    consent_recorded_by = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Who recorded this person's consent to biometric processing (dated now); "
+        "empty withdraws it.",
+    )
+
+
+class EmployeeInputSerializer(PersonInputSerializer):
+    staff_number = serializers.CharField(max_length=50)
+    department = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    active = serializers.BooleanField(
+        required=False, help_text="Inactive employees are denied entry."
+    )
+
+
+class VisitorInputSerializer(PersonInputSerializer):
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    host = serializers.PrimaryKeyRelatedField(
+        queryset=Employee.objects.all(), allow_null=True, required=False
+    )
+    visit_start = serializers.DateTimeField()
+    visit_end = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=Visitor.Status.choices, required=False)
 
     def validate(self, attrs):
+        """The window, with the visitor's own start or end where only the other is sent."""
         start = attrs.get("visit_start", getattr(self.instance, "visit_start", None))
         end = attrs.get("visit_end", getattr(self.instance, "visit_end", None))
         if start and end and end <= start:

@@ -1,77 +1,141 @@
-"""People API: employees and visitors, with their enrolment photos."""
+"""People API: employees and visitors, with their enrolment photos.
+
+Each view validates with an input serializer, calls one service or selector, and answers with an
+output serializer.
+"""
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api.serializers import (
-    EmployeeSerializer,
-    FacePhotoSerializer,
+    EmployeeInputSerializer,
+    EmployeeOutputSerializer,
+    PhotoOutputSerializer,
     PhotoUploadSerializer,
-    VisitorSerializer,
+    VisitorInputSerializer,
+    VisitorOutputSerializer,
 )
 from accounts.models import Employee, FacePhoto, Visitor
-from accounts.roles import Role
-from imagesift.api import UPLOAD_ERRORS, HasRole, stored_file_response
-from recognition.services import photo_delete, photo_enroll
+from accounts.roles import EMPLOYEE_MANAGERS, EVERYONE, VISITOR_MANAGERS, HasRole
+from core.api import UPLOAD_ERRORS, ErrorSerializer, stored_file_response
 
-EVERYONE = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
 SEARCH_PARAMETER = OpenApiParameter("search", str, description="Part of a name, email, …")
+INVALID = {status.HTTP_400_BAD_REQUEST: ErrorSerializer}
 
 
 class _PeopleApi:
-    """What the employee and visitor endpoints share: roles and create/update via services."""
+    """What the employee and visitor endpoints share: roles, and their serializers."""
 
     permission_classes = [HasRole]
     read_roles = EVERYONE
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    input_serializer: type
+    output_serializer: type
 
-    def perform_create(self, serializer):
-        serializer.instance = self.create_service(**serializer.validated_data)
+    def get_serializer_class(self):
+        return self.output_serializer
 
-    def perform_update(self, serializer):
-        serializer.instance = services.person_update(
-            person=serializer.instance, **serializer.validated_data
-        )
+    def _valid_input(self, request, *, person=None, partial: bool = False) -> dict:
+        payload = self.input_serializer(instance=person, data=request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
 
-    def perform_destroy(self, instance):
-        services.person_erase(person=instance)
+
+class _PeopleListApi(_PeopleApi, generics.ListAPIView):
+    """`GET`: the people, by name (`?search=`). `POST`: register one."""
+
+    create_service: staticmethod
+
+    def post(self, request):
+        person = self.create_service(**self._valid_input(request))
+        return Response(self.output_serializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class _PersonApi(_PeopleApi, generics.RetrieveAPIView):
+    """`GET`, `PUT`, `PATCH` one person; `DELETE` erases them with their photos and faces."""
+
+    def put(self, request, pk: int):
+        return self._update(request, partial=False)
+
+    def patch(self, request, pk: int):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool) -> Response:
+        person = self.get_object()
+        data = self._valid_input(request, person=person, partial=partial)
+        services.person_update(person=person, data=data)
+        # Read again: the photos prefetched above may have been indexed or removed since.
+        return Response(self.output_serializer(self.get_object()).data)
+
+    def delete(self, request, pk: int):
+        services.person_erase(person=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(parameters=[SEARCH_PARAMETER])
-class EmployeeListCreateApi(_PeopleApi, generics.ListCreateAPIView):
-    write_roles = {Role.ADMIN}
-    serializer_class = EmployeeSerializer
+@extend_schema(
+    methods=["POST"],
+    request=EmployeeInputSerializer,
+    responses={201: EmployeeOutputSerializer, **INVALID},
+)
+class EmployeeListCreateApi(_PeopleListApi):
+    write_roles = EMPLOYEE_MANAGERS
+    input_serializer = EmployeeInputSerializer
+    output_serializer = EmployeeOutputSerializer
     create_service = staticmethod(services.employee_create)
 
     def get_queryset(self):
         return selectors.employees_list(search=self.request.query_params.get("search", ""))
 
 
-class EmployeeDetailApi(_PeopleApi, generics.RetrieveUpdateDestroyAPIView):
-    write_roles = {Role.ADMIN}
-    serializer_class = EmployeeSerializer
-    queryset = selectors.employees_list()
+@extend_schema(
+    methods=["PUT", "PATCH"],
+    request=EmployeeInputSerializer,
+    responses={200: EmployeeOutputSerializer, **INVALID},
+)
+class EmployeeDetailApi(_PersonApi):
+    write_roles = EMPLOYEE_MANAGERS
+    input_serializer = EmployeeInputSerializer
+    output_serializer = EmployeeOutputSerializer
+
+    def get_queryset(self):
+        return selectors.employees_list()
 
 
 @extend_schema(parameters=[SEARCH_PARAMETER])
-class VisitorListCreateApi(_PeopleApi, generics.ListCreateAPIView):
-    write_roles = {Role.ADMIN, Role.FRONT_DESK}
-    serializer_class = VisitorSerializer
+@extend_schema(
+    methods=["POST"],
+    request=VisitorInputSerializer,
+    responses={201: VisitorOutputSerializer, **INVALID},
+)
+class VisitorListCreateApi(_PeopleListApi):
+    write_roles = VISITOR_MANAGERS
+    input_serializer = VisitorInputSerializer
+    output_serializer = VisitorOutputSerializer
     create_service = staticmethod(services.visitor_create)
 
     def get_queryset(self):
         return selectors.visitors_list(search=self.request.query_params.get("search", ""))
 
 
-class VisitorDetailApi(_PeopleApi, generics.RetrieveUpdateDestroyAPIView):
-    write_roles = {Role.ADMIN, Role.FRONT_DESK}
-    serializer_class = VisitorSerializer
-    queryset = selectors.visitors_list()
+@extend_schema(
+    methods=["PUT", "PATCH"],
+    request=VisitorInputSerializer,
+    responses={200: VisitorOutputSerializer, **INVALID},
+)
+class VisitorDetailApi(_PersonApi):
+    write_roles = VISITOR_MANAGERS
+    input_serializer = VisitorInputSerializer
+    output_serializer = VisitorOutputSerializer
+
+    def get_queryset(self):
+        return selectors.visitors_list()
 
 
 class _PersonPhotoApi(APIView):
@@ -88,21 +152,21 @@ class _PhotosApi(_PersonPhotoApi):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses=FacePhotoSerializer(many=True))
+    @extend_schema(responses=PhotoOutputSerializer(many=True))
     def get(self, request, person_id: int):
         photos = self._person(person_id).photos.all()
-        return Response(FacePhotoSerializer(photos, many=True).data)
+        return Response(PhotoOutputSerializer(photos, many=True).data)
 
     @extend_schema(
-        request=PhotoUploadSerializer, responses={201: FacePhotoSerializer, **UPLOAD_ERRORS}
+        request=PhotoUploadSerializer, responses={201: PhotoOutputSerializer, **UPLOAD_ERRORS}
     )
     def post(self, request, person_id: int):
         person = self._person(person_id)
         payload = PhotoUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        photo = photo_enroll(person=person, upload=payload.validated_data["image"])
+        photo = services.photo_enroll(person=person, upload=payload.validated_data["image"])
         photo.refresh_from_db()  # indexing ran on commit (in-process) or is still pending
-        return Response(FacePhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+        return Response(PhotoOutputSerializer(photo).data, status=status.HTTP_201_CREATED)
 
 
 class _PhotoDetailApi(_PersonPhotoApi):
@@ -111,13 +175,13 @@ class _PhotoDetailApi(_PersonPhotoApi):
     def _photo(self, person_id: int, photo_id: int) -> FacePhoto:
         return get_object_or_404(FacePhoto, pk=photo_id, person=self._person(person_id))
 
-    @extend_schema(responses=FacePhotoSerializer)
+    @extend_schema(responses=PhotoOutputSerializer)
     def get(self, request, person_id: int, photo_id: int):
-        return Response(FacePhotoSerializer(self._photo(person_id, photo_id)).data)
+        return Response(PhotoOutputSerializer(self._photo(person_id, photo_id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, person_id: int, photo_id: int):
-        photo_delete(photo=self._photo(person_id, photo_id))
+        services.photo_delete(photo=self._photo(person_id, photo_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -143,20 +207,20 @@ class PhotoImageApi(APIView):
 
 
 class EmployeePhotosApi(_PhotosApi):
-    write_roles = {Role.ADMIN}
+    write_roles = EMPLOYEE_MANAGERS
     person_model = Employee
 
 
 class EmployeePhotoDetailApi(_PhotoDetailApi):
-    write_roles = {Role.ADMIN}
+    write_roles = EMPLOYEE_MANAGERS
     person_model = Employee
 
 
 class VisitorPhotosApi(_PhotosApi):
-    write_roles = {Role.ADMIN, Role.FRONT_DESK}
+    write_roles = VISITOR_MANAGERS
     person_model = Visitor
 
 
 class VisitorPhotoDetailApi(_PhotoDetailApi):
-    write_roles = {Role.ADMIN, Role.FRONT_DESK}
+    write_roles = VISITOR_MANAGERS
     person_model = Visitor

@@ -4,34 +4,23 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import Role
-from imagesift.api import ALL_ROLES, UPLOAD_ERRORS, HasRole, stored_file_response
+from accounts.roles import EVERYONE, IMAGE_DELETERS, IMAGE_UPLOADERS, HasRole
+from core.api import UPLOAD_ERRORS, NewestFirst, stored_file_response
 from insight import selectors, services
 from insight.api.serializers import ImageAnalysisSerializer
 from insight.models import ImageAnalysis
-
-UPLOADERS = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
-
-
-class NewestFirst(CursorPagination):
-    """Cursor pages: no COUNT and no OFFSET, so page 1,000 is as fast as page 1."""
-
-    ordering = ("-created_at", "-id")
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class ImageListCreateApi(generics.ListAPIView):
     """`GET`: analysed images, newest first, searched. `POST`: upload an image for analysis."""
 
     permission_classes = [HasRole]
-    read_roles = ALL_ROLES
-    write_roles = UPLOADERS
+    read_roles = EVERYONE
+    write_roles = IMAGE_UPLOADERS
     serializer_class = ImageAnalysisSerializer
     pagination_class = NewestFirst
     parser_classes = [MultiPartParser, FormParser]
@@ -110,8 +99,8 @@ class ImageDetailApi(generics.RetrieveDestroyAPIView):
     """`GET`: an image's analysis. `DELETE`: the image, its metadata JSON and its analysis."""
 
     permission_classes = [HasRole]
-    read_roles = ALL_ROLES
-    write_roles = {Role.ADMIN, Role.API_CLIENT}
+    read_roles = EVERYONE
+    write_roles = IMAGE_DELETERS
     serializer_class = ImageAnalysisSerializer
     queryset = selectors.analyses_search()
 
@@ -123,7 +112,7 @@ class ImageFileApi(APIView):
     """The image itself: sent from local disk, or a redirect to a presigned S3 URL."""
 
     permission_classes = [HasRole]
-    read_roles = ALL_ROLES
+    read_roles = EVERYONE
 
     @extend_schema(
         responses={

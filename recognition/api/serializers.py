@@ -74,6 +74,8 @@ class VerificationSerializer(serializers.ModelSerializer):
             "channel",
             "operator",
             "engine",
+            "face_model",
+            "match_threshold",
             "duration_ms",
             "has_probe_image",
         ]

@@ -5,8 +5,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.roles import Role
-from imagesift.api import UPLOAD_ERRORS, HasRole
+from accounts.roles import EVERYONE, VERIFIERS, HasRole
+from core.api import UPLOAD_ERRORS
 from recognition import selectors, services
 from recognition.api.serializers import VerificationSerializer
 from recognition.models import Verification
@@ -16,7 +16,8 @@ class VerificationListCreateApi(generics.ListAPIView):
     """`GET`: the audit log, newest first. `POST`: verify the face in a photo."""
 
     permission_classes = [HasRole]
-    read_roles = write_roles = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
+    read_roles = EVERYONE
+    write_roles = VERIFIERS
     serializer_class = VerificationSerializer
     parser_classes = [MultiPartParser, FormParser]
 
@@ -75,6 +76,6 @@ class VerificationListCreateApi(generics.ListAPIView):
 
 class VerificationDetailApi(generics.RetrieveAPIView):
     permission_classes = [HasRole]
-    read_roles = {Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT}
+    read_roles = EVERYONE
     serializer_class = VerificationSerializer
     queryset = selectors.verifications_list()

@@ -11,9 +11,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Employee, FacePhoto, Person, Visitor
-from recognition.models import StoredFace
-from tests.conftest import enroll, make_employee, make_visitor
+from accounts.models import Employee, FacePhoto, Person, StoredFace, Visitor
+from tests.factories import enroll, make_employee, make_visitor
 from tests.uploads import encode, media_files
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Employee, FacePhoto, Person, Visitor
+from accounts.models import Employee, FacePhoto, Person, StoredFace, Visitor
 from accounts.roles import Role
-from recognition.models import StoredFace, Verification
-from tests.conftest import enroll, make_employee, make_visitor
+from recognition.models import Verification
+from tests.factories import enroll, make_employee, make_visitor
 from tests.uploads import BAD_UPLOAD_IDS, BAD_UPLOADS, media_files, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,28 +34,6 @@ def post_photo(client: APIClient, person: Person, content: bytes):
 
 def stored(photo: FacePhoto) -> bool:
     return photo.image.storage.exists(photo.image.name)
-
-
-@pytest.fixture
-def jpeg(faces) -> bytes:
-    return faces.of(FACE)[0].read_bytes()
-
-
-@pytest.fixture
-def admin_client() -> APIClient:
-    client = APIClient()
-    client.force_authenticate(User.objects.create_superuser("root", password="pw-12345678"))
-    return client
-
-
-@pytest.fixture
-def registry(faces):
-    """An employee and a visitor, each with one indexed photo."""
-    employee = make_employee("Jackie Chan", staff_number="E-100", department="Stunts")
-    visitor = make_visitor("John Schneider", company="Acme", host=employee)
-    [employee_photo] = enroll(employee, faces.of(FACE)[0])
-    [visitor_photo] = enroll(visitor, faces.of("John_Schneider")[0])
-    return employee, visitor, employee_photo, visitor_photo
 
 
 def visit(hours_from_now: float, hours: float) -> dict[str, str]:
@@ -190,8 +167,8 @@ def test_the_front_desk_manages_visitors_and_their_photos(api_as, registry, jpeg
 
 
 @pytest.mark.parametrize("admin", ["superuser", "Admins group"])
-def test_admins_may_do_everything(api_as, admin_client, registry, jpeg, admin):
-    client = admin_client if admin == "superuser" else api_as(Role.ADMIN)
+def test_admins_may_do_everything(api_as, admin_api, registry, jpeg, admin):
+    client = admin_api if admin == "superuser" else api_as(Role.ADMIN)
     employee, visitor, employee_photo, visitor_photo = registry
 
     for url in reads(*registry):
@@ -213,8 +190,8 @@ def test_session_authentication_works_too(user_with_role, registry):
 
 
 # --- employees ----------------------------------------------------------------------------------
-def test_creating_an_employee_with_consent_indexes_the_photos_sent_next(admin_client, jpeg):
-    response = admin_client.post(
+def test_creating_an_employee_with_consent_indexes_the_photos_sent_next(admin_api, jpeg):
+    response = admin_api.post(
         EMPLOYEES,
         {
             "name": "Jackie Chan",
@@ -235,7 +212,7 @@ def test_creating_an_employee_with_consent_indexes_the_photos_sent_next(admin_cl
     assert body["consent_recorded_at"] is not None
     assert body["photos"] == []
 
-    photo = post_photo(admin_client, Employee.objects.get(pk=body["id"]), jpeg).json()
+    photo = post_photo(admin_api, Employee.objects.get(pk=body["id"]), jpeg).json()
     assert (photo["state"], photo["rejection_reason"]) == ("indexed", "")
 
 
@@ -249,10 +226,10 @@ def test_creating_an_employee_with_consent_indexes_the_photos_sent_next(admin_cl
         ({"name": "Ada", "staff_number": "E-2", "active": "perhaps"}, {"active"}),
     ],
 )
-def test_invalid_employees_are_400_naming_the_fields(admin_client, payload, errors):
+def test_invalid_employees_are_400_naming_the_fields(admin_api, payload, errors):
     make_employee("Existing", staff_number="E-100")
 
-    response = admin_client.post(EMPLOYEES, payload, format="json")
+    response = admin_api.post(EMPLOYEES, payload, format="json")
 
     assert response.status_code == 400
     body = response.json()
@@ -280,13 +257,13 @@ def test_employees_are_searched_by_name_number_department_and_email(api_as):
     assert names("nobody") == []
 
 
-def test_updating_an_employee(admin_client):
+def test_updating_an_employee(admin_api):
     employee = make_employee("Ada Lovelace", staff_number="E-1")
     make_employee("Grace Hopper", staff_number="E-2")
     url = f"{EMPLOYEES}{employee.pk}/"
 
-    renamed = admin_client.patch(url, {"department": "Engines", "active": False}, format="json")
-    taken = admin_client.patch(url, {"staff_number": "E-2"}, format="json")
+    renamed = admin_api.patch(url, {"department": "Engines", "active": False}, format="json")
+    taken = admin_api.patch(url, {"staff_number": "E-2"}, format="json")
 
     assert renamed.status_code == 200
     assert (renamed.json()["department"], renamed.json()["active"]) == ("Engines", False)
@@ -299,20 +276,20 @@ def test_updating_an_employee(admin_client):
     )
 
 
-def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(admin_client, jpeg):
+def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(admin_api, jpeg):
     employee = make_employee("Jackie Chan", consent=False)
-    waiting = post_photo(admin_client, employee, jpeg).json()
+    waiting = post_photo(admin_api, employee, jpeg).json()
     assert (waiting["state"], waiting["rejection_reason"]) == ("rejected", "no_consent")
     url = f"{EMPLOYEES}{employee.pk}/"
 
-    given = admin_client.patch(url, {"consent_recorded_by": "HR"}, format="json").json()
+    given = admin_api.patch(url, {"consent_recorded_by": "HR"}, format="json").json()
 
     assert given["consent_recorded_at"] is not None
     [photo] = given["photos"]
     assert (photo["state"], photo["rejection_reason"]) == ("indexed", "")
     assert StoredFace.objects.filter(face_id=photo["face_id"]).exists()
 
-    withdrawn = admin_client.patch(url, {"consent_recorded_by": ""}, format="json").json()
+    withdrawn = admin_api.patch(url, {"consent_recorded_by": ""}, format="json").json()
 
     assert withdrawn["consent_recorded_at"] is None
     assert [photo["state"] for photo in withdrawn["photos"]] == ["removed"]
@@ -320,14 +297,14 @@ def test_recording_consent_indexes_waiting_photos_and_withdrawing_removes_faces(
     assert stored(FacePhoto.objects.get())  # the photo stays; only its face left the collection
 
 
-def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(admin_client, registry, faces):
+def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(admin_api, registry, faces):
     employee, visitor, employee_photo, _ = registry
-    verified = admin_client.post(
+    verified = admin_api.post(
         "/api/v1/verifications/", {"image": upload(faces.of(FACE)[3].read_bytes())}
     ).json()
     assert verified["person"]["id"] == employee.pk
 
-    response = admin_client.delete(f"{EMPLOYEES}{employee.pk}/")
+    response = admin_api.delete(f"{EMPLOYEES}{employee.pk}/")
 
     assert response.status_code == 204
     assert not Person.objects.filter(pk=employee.pk).exists()
@@ -339,7 +316,7 @@ def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(admin_clien
     assert (verification.person, verification.person_name) == (None, "Jackie Chan")
     visitor.refresh_from_db()
     assert visitor.host is None
-    assert admin_client.get(f"{EMPLOYEES}{employee.pk}/").status_code == 404
+    assert admin_api.get(f"{EMPLOYEES}{employee.pk}/").status_code == 404
 
 
 # --- visitors -----------------------------------------------------------------------------------
@@ -411,10 +388,10 @@ def test_visitors_are_searched_by_name_and_company(api_as):
 
 
 # --- photos -------------------------------------------------------------------------------------
-def test_an_uploaded_photo_is_stored_and_indexed(admin_client, jpeg):
+def test_an_uploaded_photo_is_stored_and_indexed(admin_api, jpeg):
     employee = make_employee("Jackie Chan")
 
-    response = post_photo(admin_client, employee, jpeg)
+    response = post_photo(admin_api, employee, jpeg)
 
     assert response.status_code == 201
     body = response.json()
@@ -426,7 +403,7 @@ def test_an_uploaded_photo_is_stored_and_indexed(admin_client, jpeg):
     assert photo.person_id == employee.pk and stored(photo)
     assert photo.image.read() == jpeg
     assert StoredFace.objects.filter(face_id=body["face_id"], person_key=str(employee.pk)).exists()
-    listed = admin_client.get(photo_url(employee)).json()
+    listed = admin_api.get(photo_url(employee)).json()
     assert [item["id"] for item in listed] == [body["id"]]
 
 
@@ -447,20 +424,20 @@ def test_a_photo_without_exactly_one_face_is_kept_as_rejected_with_the_reason(
     assert not StoredFace.objects.exists()
 
 
-def test_deleting_a_photo_removes_its_face_file_and_row(admin_client, registry):
+def test_deleting_a_photo_removes_its_face_file_and_row(admin_api, registry):
     employee, _, photo, _ = registry
     assert StoredFace.objects.filter(face_id=photo.face_id).exists()
 
-    response = admin_client.delete(photo_url(employee, photo))
+    response = admin_api.delete(photo_url(employee, photo))
 
     assert response.status_code == 204
     assert not FacePhoto.objects.filter(pk=photo.pk).exists()
     assert not StoredFace.objects.filter(face_id=photo.face_id).exists()
     assert not stored(photo)
-    assert admin_client.get(photo_url(employee, photo)).status_code == 404
+    assert admin_api.get(photo_url(employee, photo)).status_code == 404
 
 
-def test_photos_are_only_reached_through_their_own_person(admin_client, registry):
+def test_photos_are_only_reached_through_their_own_person(admin_api, registry):
     employee, visitor, employee_photo, visitor_photo = registry
 
     for url in (
@@ -469,20 +446,20 @@ def test_photos_are_only_reached_through_their_own_person(admin_client, registry
         f"{VISITORS}{employee.pk}/photos/",
         f"{EMPLOYEES}{visitor.pk}/",
     ):
-        response = admin_client.get(url)
+        response = admin_api.get(url)
         assert response.status_code == 404, url
         assert response.json()["code"] == "not_found"
-    response = admin_client.delete(photo_url(employee, visitor_photo))
+    response = admin_api.delete(photo_url(employee, visitor_photo))
     assert response.status_code == 404
     assert FacePhoto.objects.count() == 2
 
 
 @pytest.mark.parametrize(("name", "build", "status", "codes"), BAD_UPLOADS, ids=BAD_UPLOAD_IDS)
-def test_bad_photo_uploads_store_nothing(admin_client, jpeg, name, build, status, codes):
+def test_bad_photo_uploads_store_nothing(admin_api, jpeg, name, build, status, codes):
     employee = make_employee()
     files_before = media_files()
 
-    response = post_photo(admin_client, employee, build(jpeg))
+    response = post_photo(admin_api, employee, build(jpeg))
 
     assert response.status_code == status
     body = response.json()
@@ -493,12 +470,12 @@ def test_bad_photo_uploads_store_nothing(admin_client, jpeg, name, build, status
     assert media_files() == files_before
 
 
-def test_a_photo_over_the_size_limit_is_413(settings, admin_client, jpeg):
+def test_a_photo_over_the_size_limit_is_413(settings, admin_api, jpeg):
     settings.IMAGESIFT_MAX_UPLOAD_MB = 0.005
     employee = make_employee()
     files_before = media_files()
 
-    response = post_photo(admin_client, employee, jpeg)
+    response = post_photo(admin_api, employee, jpeg)
 
     assert response.status_code == 413
     assert response.json()["code"] == "file_too_large"
@@ -506,9 +483,9 @@ def test_a_photo_over_the_size_limit_is_413(settings, admin_client, jpeg):
     assert media_files() == files_before
 
 
-def test_a_photo_upload_without_the_file_is_400(admin_client):
+def test_a_photo_upload_without_the_file_is_400(admin_api):
     employee = make_employee()
-    response = admin_client.post(photo_url(employee), {}, format="multipart")
+    response = admin_api.post(photo_url(employee), {}, format="multipart")
     assert response.status_code == 400
     assert response.json()["errors"] == {"image": ["No file was submitted."]}
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.management.commands.import_people import staff_number_for
 from accounts.models import Employee, FacePhoto, Person, Visitor
-from tests.conftest import make_employee
+from tests.factories import make_employee
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,5 @@
-"""Writes of people (`accounts/services.py`): registration, consent and erasure, on real photos."""
+"""Writes of people and their photos (`accounts/services.py`): registration, consent, enrolment,
+deletion and erasure, on real photos."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Employee, FacePhoto, Person, Visitor
-from recognition import services as recognition
-from recognition.models import StoredFace, Verification
-from tests.conftest import enroll, make_employee, make_visitor
+from accounts.models import Employee, FacePhoto, Person, StoredFace, Visitor
+from recognition.models import Verification
+from tests.factories import enroll, make_employee, make_visitor, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +78,7 @@ def test_withdrawing_consent_removes_every_face_but_keeps_the_photos(faces):
     employee = make_employee("Jackie Chan")
     enroll(employee, *faces.of(FACE)[:2])
 
-    services.person_update(person=employee, consent_recorded_by="")
+    services.person_update(person=employee, data={"consent_recorded_by": ""})
 
     employee.refresh_from_db()
     assert employee.consent_recorded_at is None
@@ -90,7 +90,7 @@ def test_withdrawing_consent_removes_every_face_but_keeps_the_photos(faces):
 def test_consent_recorded_again_brings_the_faces_back(faces):
     employee = make_employee("Jackie Chan")
     enroll(employee, faces.of(FACE)[0])
-    services.person_update(person=employee, consent_recorded_by="")
+    services.person_update(person=employee, data={"consent_recorded_by": ""})
 
     services.consent_record(person=employee, recorded_by="HR")
 
@@ -102,7 +102,7 @@ def test_other_changes_leave_the_faces_alone(faces):
     employee = make_employee("Jackie Chan")
     [photo] = enroll(employee, faces.of(FACE)[0])
 
-    services.person_update(person=employee, department="Stunts", denied=True)
+    services.person_update(person=employee, data={"department": "Stunts", "denied": True})
 
     photo.refresh_from_db()
     assert photo.state == FacePhoto.State.INDEXED
@@ -114,7 +114,9 @@ def test_an_invalid_update_changes_nothing(faces):
     employee = make_employee("Jackie Chan", staff_number="E-1")
 
     with pytest.raises(ValidationError):
-        services.person_update(person=employee, staff_number="E-2", consent_recorded_by="")
+        services.person_update(
+            person=employee, data={"staff_number": "E-2", "consent_recorded_by": ""}
+        )
 
     employee.refresh_from_db()
     assert (employee.staff_number, employee.has_consent) == ("E-1", True)
@@ -139,9 +141,7 @@ def test_erasing_a_person_removes_photos_files_and_faces_but_not_the_log(faces):
     employee = make_employee("Jackie Chan")
     photos = enroll(employee, *faces.of(FACE)[:3])
     visitor = make_visitor(host=employee)
-    verification = recognition.verification_perform(
-        upload=faces.of(FACE)[3].read_bytes(), channel="cli"
-    )
+    verification = verify(faces.of(FACE)[3], "cli")
     assert verification.person_id == employee.pk
 
     services.person_erase(person=employee)
@@ -155,3 +155,40 @@ def test_erasing_a_person_removes_photos_files_and_faces_but_not_the_log(faces):
     assert (verification.person_id, verification.person_name) == (None, "Jackie Chan")
     visitor.refresh_from_db()
     assert visitor.host is None
+
+
+# --- photos ---------------------------------------------------------------------------------
+def test_no_face_is_indexed_without_consent(faces):
+    name = faces.people_with(2)[0]
+    employee = make_employee(name, consent=False)
+
+    [photo] = enroll(employee, faces.of(name)[0])
+
+    assert photo.state == FacePhoto.State.REJECTED
+    assert photo.rejection_reason == "no_consent"
+    assert not StoredFace.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("picture", "reason"),
+    [("multi", "several_faces"), ("nonface", "no_face")],
+)
+def test_enrolment_rejects_photos_without_exactly_one_face(faces, picture, reason):
+    path = faces.multi(1) if picture == "multi" else faces.nonface()[0]
+    [photo] = enroll(make_employee(), path)
+    assert photo.state == FacePhoto.State.REJECTED
+    assert photo.rejection_reason == reason
+    assert not StoredFace.objects.exists()
+
+
+def test_deleting_a_photo_removes_its_face_and_file(faces):
+    name = faces.people_with(2)[0]
+    [photo] = enroll(make_employee(name), faces.of(name)[0])
+    storage, file_name = photo.image.storage, photo.image.name
+    assert storage.exists(file_name)
+
+    services.photo_delete(photo=photo)
+
+    assert not StoredFace.objects.exists()
+    assert not storage.exists(file_name)
+    assert not FacePhoto.objects.exists()

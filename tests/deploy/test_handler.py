@@ -13,34 +13,26 @@ import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from rest_framework.authtoken.models import Token
 
-from accounts.models import FacePhoto
+from accounts.models import FacePhoto, StoredFace
 from accounts.roles import Role
 from insight.models import ImageAnalysis
-from recognition.models import StoredFace, Verification
+from recognition.models import Verification
 from tests.aws import (
     MEDIA_BUCKET,
     REGION,
     bucket_keys,
     fake_aws_credentials,
     media_bucket,
-    on_lambda,
     s3_put_event,
 )
-from tests.conftest import enroll, make_employee
 from tests.deploy.conftest import zappa_stage
+from tests.factories import enroll, make_employee
 from tests.uploads import sample_photo, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FACE = "Jackie_Chan"
 API_HOST = f"a1b2c3d4e5.execute-api.{REGION}.amazonaws.com"
-
-
-@pytest.fixture
-def lambda_invocations(monkeypatch):
-    """Inside the function: async tasks go to the (stubbed) Lambda API, unless expected."""
-    with on_lambda(monkeypatch) as invocations:
-        yield invocations
 
 
 @pytest.fixture
@@ -170,7 +162,7 @@ def test_async_task_round_trip(faces, lambda_handler, lambda_invocations):
     assert photo.state == FacePhoto.State.PENDING
     [payload] = lambda_invocations.payloads
     assert payload["command"] == "zappa.asynchronous.route_lambda_task"
-    assert payload["task_path"] == "recognition.tasks.index_photo"
+    assert payload["task_path"] == "accounts.tasks.index_photo"
 
     lambda_handler(json.loads(json.dumps(payload)))  # as Lambda delivers it: JSON
 

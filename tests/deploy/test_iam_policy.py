@@ -13,9 +13,11 @@ from botocore import xform_name
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from accounts import services as people
+from accounts import tasks
 from accounts.roles import Role
 from insight import services as insight
-from recognition import services, tasks
+from recognition import services
 from tests.aws import (
     FUNCTION_NAME,
     MEDIA_BUCKET,
@@ -24,12 +26,12 @@ from tests.aws import (
     media_bucket,
     on_lambda,
 )
-from tests.conftest import enroll, make_employee
 from tests.deploy.conftest import REPO, zappa_stage
+from tests.factories import enroll, make_employee, verify
 from tests.uploads import sample_photo
 
 POLICY = json.loads((REPO / "deploy" / "iam-policy.json").read_text())
-DEPLOYED_PACKAGES = ["accounts", "recognition", "insight", "imagesift"]
+DEPLOYED_PACKAGES = ["vision", "core", "accounts", "recognition", "insight", "imagesift"]
 ACCOUNT = "123456789012"
 COLLECTION = zappa_stage()["environment_variables"]["IMAGESIFT_REKOGNITION_COLLECTION"]
 COLLECTION_ARN = f"arn:aws:rekognition:{REGION}:{ACCOUNT}:collection/{COLLECTION}"
@@ -135,11 +137,11 @@ def test_every_s3_request_of_the_storage_is_allowed(settings, monkeypatch, faces
             "provide-client-params.s3", record
         )
         kept, deleted = enroll(make_employee("Jackie Chan"), *faces.of("Jackie_Chan")[:2])
-        services.verification_perform(upload=faces.of("Jackie_Chan")[2].read_bytes(), channel="api")
+        verify(faces.of("Jackie_Chan")[2])
         link = client_as(Role.FRONT_DESK).get(f"/photos/{kept.pk}/")
         assert link.status_code == 302
         requests.add(s3_request("GetObject", kept.image.name))  # what the presigned link does
-        services.photo_delete(photo=deleted)
+        people.photo_delete(photo=deleted)
         assert services.verification_probes_purge(now=timezone.now() + timedelta(days=366)) == 1
         analysis = insight.image_submit(upload=sample_photo("coffee"), source="api")
         analysis.refresh_from_db()

@@ -110,7 +110,16 @@ def test_package_fits_lambdas_limits(unzipped):
 
 def test_package_holds_the_site_and_not_the_development_things(unzipped):
     top_level = {path.name for path in unzipped.iterdir()}
-    assert {"imagesift", "accounts", "recognition", "insight", "zappa", "django"} <= top_level
+    assert {
+        "imagesift",
+        "core",
+        "vision",
+        "accounts",
+        "recognition",
+        "insight",
+        "zappa",
+        "django",
+    } <= top_level
     assert {"zappa_settings.py", "django_zappa_app.py"} <= top_level
     assert (unzipped / "staticfiles" / "staticfiles.json").is_file()  # collectstatic's manifest
     local_engine = ["dlib", "face_recognition_models", "numpy", "cv2", "onnxruntime", "skimage"]

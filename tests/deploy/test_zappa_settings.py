@@ -79,7 +79,7 @@ def test_bucket_events_go_to_a_task_function_of_this_site(stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_scheduled_tasks_purge_probes_daily_and_retry_pending_analyses(stage):
+def test_scheduled_tasks_purge_probes_daily_and_requeue_stale_work(stage):
     schedule = {
         event["function"]: event["expression"]
         for event in zappa_stage(stage)["events"]
@@ -87,7 +87,8 @@ def test_scheduled_tasks_purge_probes_daily_and_retry_pending_analyses(stage):
     }
     assert schedule == {
         "recognition.tasks.purge_expired_probes": "rate(1 day)",
-        "insight.tasks.retry_pending_analyses": "rate(15 minutes)",
+        "accounts.tasks.requeue_stale_photos": "rate(15 minutes)",
+        "insight.tasks.requeue_stale_analyses": "rate(15 minutes)",
     }
     assert all(callable(import_string(function)) for function in schedule)
 

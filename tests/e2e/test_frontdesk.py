@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from recognition import services
 from recognition.models import Verification
-from tests.conftest import enroll, make_employee, make_visitor
 from tests.e2e.conftest import save_screenshot
+from tests.factories import enroll, make_employee, make_visitor, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +41,7 @@ def test_uploading_an_enrolled_employee_shows_who_they_are(frontdesk_page, faces
     folder = "Venus_Williams"
     employee = make_employee(person_name(folder), department="Tennis")
     enroll(employee, *faces.of(folder)[:3])
-    services.verification_perform(upload=faces.nonface()[0].read_bytes(), channel="api")
+    verify(faces.nonface()[0])
     page.reload()
     recent = page.get_by_test_id("recent-item")
     expect(recent).to_have_count(1)

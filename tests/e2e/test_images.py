@@ -17,8 +17,8 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from insight import services, tasks
 from insight.models import ImageAnalysis
-from tests.conftest import enroll, make_employee
 from tests.e2e.conftest import PASSWORD, save_screenshot
+from tests.factories import enroll, make_employee
 from tests.uploads import png_bomb
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -242,7 +242,7 @@ def test_a_pending_analysis_shows_analysing_and_updates_when_done(page, live_ser
     expect(page.locator("#image-page")).to_have_attribute("data-ready", "true")
     expect(page.get_by_test_id("label-chip")).to_have_count(0)
 
-    assert tasks.analyze_pending_image(analysis.pk)
+    assert tasks.analyze_waiting_image(analysis.pk)
 
     expect(
         page.get_by_test_id("label-chip").filter(has_text=re.compile(r"^\s*Cat\b"))

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
-from tests.conftest import enroll, make_employee
+from tests.factories import enroll, make_employee
 from tests.uploads import BAD_UPLOAD_IDS, BAD_UPLOADS, media_files, sample_photo, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,11 +21,6 @@ URL = "/api/v1/images/"
 
 def post_image(client: APIClient, content: bytes, name: str = "photo.jpg", **fields):
     return client.post(URL, {"image": upload(content, name), **fields}, format="multipart")
-
-
-@pytest.fixture
-def api_client(api_as) -> APIClient:
-    return api_as(Role.API_CLIENT)
 
 
 def test_an_upload_is_accepted_with_the_analysis_url(api_client):

@@ -13,11 +13,10 @@ from accounts import services as people
 from insight import services, tasks
 from insight.documents import analysis_document
 from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
-from recognition.images import ImageRejected
-from tests.conftest import enroll, make_employee
-from tests.recognition.rekognition_stubs import stubbed_rekognition
-from tests.recognition.test_rekognition_insight import cat_labels
+from tests.factories import enroll, make_employee
+from tests.rekognition_stubs import cat_labels, stubbed_rekognition
 from tests.uploads import media_files, sample_photo
+from vision.errors import ImageRejected
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,7 +115,7 @@ def test_an_unreadable_stored_image_fails_with_the_reason():
     name = default_storage.save("uploads/dropped/notes.jpg", ContentFile(b"Name,Badge\n" * 20))
     analysis = services.image_register_stored(name=name)
 
-    assert tasks.analyze_pending_image(analysis.pk)
+    assert tasks.analyze_waiting_image(analysis.pk)
 
     analysis.refresh_from_db()
     assert analysis.status == ImageAnalysis.Status.FAILED
@@ -139,11 +138,11 @@ def test_registering_a_stored_image_twice_gives_the_same_analysis():
     name = default_storage.save("uploads/dropped/cat.jpg", ContentFile(sample_photo("chelsea")))
 
     first = services.image_register_stored(name=name)
-    assert tasks.analyze_pending_image(first.pk)
+    assert tasks.analyze_waiting_image(first.pk)
     again = services.image_register_stored(name=name)
 
     assert again.pk == first.pk and ImageAnalysis.objects.count() == 1
-    assert not tasks.analyze_pending_image(again.pk)  # done already: nothing to do
+    assert not tasks.analyze_waiting_image(again.pk)  # done already: nothing to do
 
 
 def test_analysing_again_replaces_the_result():
@@ -175,7 +174,7 @@ def test_an_analysis_that_no_longer_exists_is_not_brought_back():
     analysis = services.image_register_stored(name=name)
     ImageAnalysis.objects.filter(pk=analysis.pk).delete()
 
-    assert services.image_analyze(analysis_id=analysis.pk) is None
+    assert services.image_analyze(analysis_id=analysis.pk) is False
     assert not ImageAnalysis.objects.exists() and not AnalysisLabel.objects.exists()
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.roles import Role
 from insight import services, tasks
 from insight.models import ImageAnalysis
-from tests.conftest import enroll, make_employee
+from tests.factories import enroll, make_employee
 from tests.uploads import sample_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -201,7 +201,7 @@ def test_a_pending_analysis_says_so_and_a_failed_one_says_why(client_as):
     waiting = pending("waiting.jpg")
     name = default_storage.save("uploads/dropped/notes.jpg", ContentFile(b"Name,Badge\n" * 20))
     failed = services.image_register_stored(name=name)
-    assert tasks.analyze_pending_image(failed.pk)
+    assert tasks.analyze_waiting_image(failed.pk)
     client = client_as(Role.FRONT_DESK)
 
     page = client.get(f"/images/{waiting.pk}/").content.decode()

@@ -9,9 +9,8 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command, execute_from_command_line
 from django.utils import timezone
 
-from recognition import services
 from recognition.models import Verification
-from tests.conftest import enroll, make_employee
+from tests.factories import enroll, make_employee, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,10 +83,7 @@ def test_verify_exits_with_status_1_when_an_image_is_missing(faces, tmp_path, ca
 
 
 def test_purge_deletes_expired_probe_images_and_keeps_the_log(faces):
-    expired, current = (
-        services.verification_perform(upload=path.read_bytes(), channel="cli")
-        for path in faces.nonface()[:2]
-    )
+    expired, current = (verify(path, "cli") for path in faces.nonface()[:2])
     expired_file = expired.probe_image.name
     Verification.objects.filter(pk=expired.pk).update(
         probe_expires_at=timezone.now() - timedelta(minutes=1)

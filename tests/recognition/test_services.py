@@ -7,15 +7,11 @@ from django.utils import timezone
 
 from accounts.models import FacePhoto
 from recognition import services
-from recognition.images import ImageRejected
-from recognition.models import StoredFace, Verification
-from tests.conftest import enroll, make_employee, make_visitor
+from recognition.models import Verification
+from tests.factories import enroll, make_employee, make_visitor, verify
+from vision.errors import ImageRejected
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def verify(path, channel="api"):
-    return services.verification_perform(upload=path.read_bytes(), channel=channel)
 
 
 def test_enrolled_employee_is_recognised_from_another_photo(faces):
@@ -80,42 +76,6 @@ def test_denied_person_is_denied_even_when_recognised(faces):
     assert verification.decision == Verification.Decision.DENIED
     assert verification.reason == "Badge revoked"
     assert verification.person_id == employee.pk
-
-
-def test_no_face_is_indexed_without_consent(faces):
-    name = faces.people_with(2)[0]
-    employee = make_employee(name, consent=False)
-
-    [photo] = enroll(employee, faces.of(name)[0])
-
-    assert photo.state == FacePhoto.State.REJECTED
-    assert photo.rejection_reason == "no_consent"
-    assert not StoredFace.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("picture", "reason"),
-    [("multi", "several_faces"), ("nonface", "no_face")],
-)
-def test_enrolment_rejects_photos_without_exactly_one_face(faces, picture, reason):
-    path = faces.multi(1) if picture == "multi" else faces.nonface()[0]
-    [photo] = enroll(make_employee(), path)
-    assert photo.state == FacePhoto.State.REJECTED
-    assert photo.rejection_reason == reason
-    assert not StoredFace.objects.exists()
-
-
-def test_deleting_a_photo_removes_its_face_and_file(faces):
-    name = faces.people_with(2)[0]
-    [photo] = enroll(make_employee(name), faces.of(name)[0])
-    storage, file_name = photo.image.storage, photo.image.name
-    assert storage.exists(file_name)
-
-    services.photo_delete(photo=photo)
-
-    assert not StoredFace.objects.exists()
-    assert not storage.exists(file_name)
-    assert not FacePhoto.objects.exists()
 
 
 def test_bad_upload_records_nothing(faces):

@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from io import StringIO
 
-import boto3
 import pytest
 from django.core.management import CommandError, call_command
-from moto import mock_aws
 
-from imagesift.storage import s3_storage_options
-from tests.recognition.rekognition_stubs import COLLECTION, FACE_MODEL, REGION, stubbed_rekognition
+from tests.aws import MEDIA_BUCKET
+from tests.rekognition_stubs import COLLECTION, FACE_MODEL, REGION
 
 ARN = f"arn:aws:rekognition:{REGION}:123456789012:collection/{COLLECTION}"
-BUCKET = "imagesift-photos-test"
 REQUEST = {"CollectionId": COLLECTION}
-
-
-@pytest.fixture
-def aws(settings, monkeypatch):
-    with stubbed_rekognition(settings, monkeypatch) as rekognition:
-        yield rekognition
 
 
 def setup_aws() -> str:
@@ -95,29 +86,16 @@ def test_warns_when_another_engine_is_selected(aws, settings):
     assert "IMAGESIFT_ENGINE is 'local'" in setup_aws()
 
 
-@pytest.fixture
-def s3_storage(settings):
-    with mock_aws():
-        options = s3_storage_options(
-            bucket=BUCKET, region=REGION, prefix="", endpoint_url="", url_seconds=300
-        )
-        settings.STORAGES = settings.STORAGES | {
-            "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
-        }
-        yield boto3.client("s3", region_name=REGION)
-
-
-def test_checks_the_photo_bucket(aws, s3_storage):
-    s3_storage.create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
-    )
+def test_checks_the_photo_bucket(aws, s3_media):
     collection_exists(aws)
 
-    assert f"S3 bucket '{BUCKET}' is reachable." in setup_aws()
+    assert f"S3 bucket '{MEDIA_BUCKET}' is reachable." in setup_aws()
 
 
-def test_a_missing_photo_bucket_is_an_error(aws, s3_storage):
+def test_a_missing_photo_bucket_is_an_error(aws, s3_media):
+    s3_media.delete_public_access_block(Bucket=MEDIA_BUCKET)
+    s3_media.delete_bucket(Bucket=MEDIA_BUCKET)
     collection_exists(aws)
 
-    with pytest.raises(CommandError, match=f"The S3 bucket '{BUCKET}' does not exist"):
+    with pytest.raises(CommandError, match=f"The S3 bucket '{MEDIA_BUCKET}' does not exist"):
         setup_aws()

@@ -7,9 +7,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from accounts.roles import Role
-from recognition import services
 from recognition.models import Verification
-from tests.conftest import enroll, make_employee
+from tests.factories import enroll, make_employee, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,9 +32,9 @@ def test_front_desk_sees_todays_decisions_and_gets_a_csrf_cookie(client_as, face
     name = faces.people_with(4)[0]
     employee = make_employee(name, department="Research")
     enroll(employee, *faces.of(name)[:3])
-    services.verification_perform(upload=faces.of(name)[3].read_bytes(), channel="ui")
-    services.verification_perform(upload=faces.nonface()[0].read_bytes(), channel="api")
-    yesterday = services.verification_perform(upload=faces.nonface()[1].read_bytes(), channel="cli")
+    verify(faces.of(name)[3], "ui")
+    verify(faces.nonface()[0])
+    yesterday = verify(faces.nonface()[1], "cli")
     Verification.objects.filter(pk=yesterday.pk).update(
         created_at=timezone.now() - timedelta(days=1)
     )

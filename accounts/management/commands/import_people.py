@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from accounts import services as people
 from accounts.models import Employee, FacePhoto, Person, Visitor
-from recognition.images import ImageRejected, prepare_image
-from recognition.services import photo_enroll
+from vision.errors import ImageRejected
+from vision.images import prepare_image
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -252,7 +252,7 @@ class Command(BaseCommand):
                 self.tally.to_enrol += 1
             else:
                 with transaction.atomic():  # indexing starts when this commits
-                    photo = photo_enroll(person=person, upload=content)
+                    photo = people.photo_enroll(person=person, upload=content)
                 photo.refresh_from_db()
                 self._count_photo(photo, label)
         except ImageRejected as rejected:

@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, connections
+from django.db import connections
 from tqdm import tqdm
 
+from accounts.collection import face_collection
 from insight import services, sources, tasks
 from insight.models import ImageAnalysis
 from insight.sources import Item
-from recognition.engines import get_engine
-from recognition.images import ImageRejected
+from vision.analysis import image_analyser
+from vision.errors import ImageRejected
 
 ANALYSED, SKIPPED, FAILED, PENDING = "analysed", "skipped", "failed", "pending"
 
@@ -46,7 +47,9 @@ def bounded(kind: type, low: float, high: float) -> Callable[[str], float]:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ItemResult:
+    """What became of one item of the run."""
+
     kind: str  # ANALYSED, SKIPPED, FAILED or PENDING
     label: str
     detail: str = ""
@@ -78,8 +81,8 @@ class Command(BaseCommand):
             "--concurrency",
             type=bounded(int, 1, 64),
             metavar="N",
-            help="Images analysed at once (default: one per CPU core; always 1 on SQLite, "
-            "which takes one writer at a time). Rekognition, network-bound, gains from more.",
+            help="Images analysed at once (default: one per CPU core). Rekognition, "
+            "network-bound, gains from more.",
         )
         parser.add_argument(
             "--min-confidence",
@@ -108,7 +111,7 @@ class Command(BaseCommand):
         self.ignored = 0  # files that are not images, by their extension
         self.seen_digests: set[str] = set()  # content analysed by this run: duplicates skip
         self.seen_lock = threading.Lock()
-        get_engine()  # a misconfigured engine fails here, once, not in every thread
+        image_analyser(), face_collection()  # a misconfigured engine fails here, once
 
         try:
             items = self._items(source, pending=options["pending"])
@@ -127,7 +130,7 @@ class Command(BaseCommand):
             file=sys.stderr,
             disable=self.verbosity == 0 or not sys.stderr.isatty(),
         ) as self.progress:
-            interrupted = self._run(items, self._concurrency(options["concurrency"]))
+            interrupted = self._run(items, options["concurrency"] or os.cpu_count() or 2)
         self._print_summary(interrupted)
 
     # --- what to analyse --------------------------------------------------------------------
@@ -145,15 +148,6 @@ class Command(BaseCommand):
         return items
 
     # --- running ----------------------------------------------------------------------------
-    def _concurrency(self, asked: int | None) -> int:
-        """Threads to run: one on SQLite, whose writers would lock each other out (an analysis
-        holds its transaction while it runs)."""
-        if connection.vendor != "sqlite":
-            return asked or os.cpu_count() or 2
-        if asked and asked > 1:
-            self._warn("SQLite takes one writer at a time: analysing one image at a time.")
-        return 1
-
     def _run(self, items: list[Item], concurrency: int) -> bool:
         """Analyse the items on `concurrency` threads; returns whether Ctrl-C stopped the run.
 
@@ -163,7 +157,7 @@ class Command(BaseCommand):
         todo: queue.SimpleQueue[Item] = queue.SimpleQueue()
         for item in items:
             todo.put(item)
-        outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        outcomes: queue.SimpleQueue[ItemResult] = queue.SimpleQueue()
         stop = threading.Event()
 
         def work() -> None:
@@ -189,7 +183,7 @@ class Command(BaseCommand):
         return stop.is_set() and not todo.empty()
 
     def _collect(
-        self, outcomes: queue.SimpleQueue[Outcome], workers: list[Future], stop: threading.Event
+        self, outcomes: queue.SimpleQueue[ItemResult], workers: list[Future], stop: threading.Event
     ) -> None:
         """Count the outcomes as they come, until every worker has stopped."""
         warned = False
@@ -210,7 +204,7 @@ class Command(BaseCommand):
             elif self.verbosity >= 2:
                 self._note(f"{outcome.label}: {outcome.detail}")
 
-    def _analyse(self, item: Item) -> Outcome:
+    def _analyse(self, item: Item) -> ItemResult:
         """Analyse one item (on a worker thread); every error becomes a failed outcome."""
         try:
             if item.analysis_id is not None:
@@ -219,21 +213,21 @@ class Command(BaseCommand):
                 return self._analyse_stored(item)
             return self._analyse_content(item)
         except Exception as error:  # one image never stops the run
-            return Outcome(FAILED, item.label, f"{type(error).__name__}: {error}")
+            return ItemResult(FAILED, item.label, f"{type(error).__name__}: {error}")
 
-    def _analyse_content(self, item: Item) -> Outcome:
+    def _analyse_content(self, item: Item) -> ItemResult:
         """A file or an object of another bucket: skipped when its content was analysed already,
         finished when left pending, else stored under uploads/ and analysed."""
         try:
             content = item.read()
         except OSError as error:
-            return Outcome(FAILED, item.label, f"unreadable: {error.strerror or error}")
+            return ItemResult(FAILED, item.label, f"unreadable: {error.strerror or error}")
         except (BotoCoreError, ClientError) as error:
-            return Outcome(FAILED, item.label, f"cannot be downloaded: {error}")
+            return ItemResult(FAILED, item.label, f"cannot be downloaded: {error}")
         digest = hashlib.sha256(content).hexdigest()
         with self.seen_lock:
             if digest in self.seen_digests:
-                return Outcome(SKIPPED, item.label, "the same image as another of this run")
+                return ItemResult(SKIPPED, item.label, "the same image as another of this run")
             self.seen_digests.add(digest)
         known = dict(
             ImageAnalysis.objects.filter(content_sha256=digest)
@@ -241,7 +235,7 @@ class Command(BaseCommand):
             .values_list("pk", "status")
         )
         if any(status != ImageAnalysis.Status.PENDING for status in known.values()):
-            return Outcome(SKIPPED, item.label, "already analysed")
+            return ItemResult(SKIPPED, item.label, "already analysed")
         if known:
             return self._finish_pending(item.label, next(iter(known)))
         try:
@@ -252,17 +246,19 @@ class Command(BaseCommand):
                 **self.parameters,
             )
         except ImageRejected as rejected:
-            return Outcome(FAILED, item.label, f"unreadable ({rejected.code}): {rejected.message}")
+            return ItemResult(
+                FAILED, item.label, f"unreadable ({rejected.code}): {rejected.message}"
+            )
         # Outside a transaction the analysis ran as the image was stored; on Lambda it is queued.
         return self._result(item.label, analysis.pk)
 
-    def _analyse_stored(self, item: Item) -> Outcome:
+    def _analyse_stored(self, item: Item) -> ItemResult:
         """An image already under the storage's uploads/: registered in place and analysed."""
         analysis = services.image_register_stored(
             name=item.stored_name, source=ImageAnalysis.Source.CLI
         )
         if analysis.status != ImageAnalysis.Status.PENDING:
-            return Outcome(SKIPPED, item.label, "already analysed")
+            return ItemResult(SKIPPED, item.label, "already analysed")
         parameters = {name: value for name, value in self.parameters.items() if value is not None}
         if parameters:  # what this run asks for, while nothing has analysed it yet
             ImageAnalysis.objects.filter(
@@ -270,12 +266,12 @@ class Command(BaseCommand):
             ).update(**parameters)
         return self._finish_pending(item.label, analysis.pk)
 
-    def _finish_pending(self, label: str, analysis_id: int) -> Outcome:
-        tasks.analyze_pending_image(analysis_id)
+    def _finish_pending(self, label: str, analysis_id: int) -> ItemResult:
+        tasks.analyze_waiting_image(analysis_id)
         return self._result(label, analysis_id)
 
     @staticmethod
-    def _result(label: str, analysis_id: int) -> Outcome:
+    def _result(label: str, analysis_id: int) -> ItemResult:
         """The outcome as the analysis's row records it."""
         row = (
             ImageAnalysis.objects.filter(pk=analysis_id)
@@ -283,13 +279,15 @@ class Command(BaseCommand):
             .first()
         )
         if row is None:
-            return Outcome(SKIPPED, label, "deleted meanwhile")
+            return ItemResult(SKIPPED, label, "deleted meanwhile")
         if row["status"] == ImageAnalysis.Status.DONE:
             names = ", ".join(label["name"] for label in row["labels"][:5]) or "no labels"
-            return Outcome(ANALYSED, label, f"analysis {analysis_id}: {names}")
+            return ItemResult(ANALYSED, label, f"analysis {analysis_id}: {names}")
         if row["status"] == ImageAnalysis.Status.FAILED:
-            return Outcome(FAILED, label, f"analysis {analysis_id} failed: {row['failure_reason']}")
-        return Outcome(
+            return ItemResult(
+                FAILED, label, f"analysis {analysis_id} failed: {row['failure_reason']}"
+            )
+        return ItemResult(
             PENDING, label, f"analysis {analysis_id} left pending (the engine is unavailable?)"
         )
 

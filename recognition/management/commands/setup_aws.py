@@ -8,8 +8,8 @@ from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError
 from storages.backends.s3 import S3Storage
 
-from recognition.engines import get_engine
-from recognition.engines.base import EngineUnavailable
+from accounts.collection import face_collection
+from vision.errors import EngineUnavailable
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            collection = get_engine("rekognition").ensure_collection()
+            collection = face_collection("rekognition").ensure_collection()
         except EngineUnavailable as error:
             raise CommandError(str(error)) from error
         where = f"Rekognition collection '{collection.collection_id}' in {collection.region}"

@@ -9,10 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 
 from recognition.api.serializers import VerificationSerializer
-from recognition.engines.base import EngineUnavailable
-from recognition.images import ImageRejected
 from recognition.models import Verification
 from recognition.services import verification_perform
+from vision.errors import EngineUnavailable, ImageRejected
 
 
 class Command(BaseCommand):

@@ -1,0 +1,76 @@
+"""API-wide conventions: the error format, cursor pagination, and stored files as responses."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import FileSystemStorage
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from vision.errors import EngineUnavailable, ImageRejected
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus our domain errors, always as JSON with `detail` and `code`."""
+    if isinstance(exc, ImageRejected):
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+    if isinstance(exc, EngineUnavailable):
+        return Response(
+            {"detail": str(exc), "code": "engine_unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data.setdefault("code", getattr(response.data["detail"], "code", "error"))
+    elif response is not None and isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
+    return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """An error: what went wrong, a stable code, and for invalid input each field's messages."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="The message(s) of each invalid field, when the input is invalid.",
+    )
+
+
+# What an image upload can be refused with (see vision/images.py).
+UPLOAD_ERRORS = {
+    status.HTTP_400_BAD_REQUEST: ErrorSerializer,
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: ErrorSerializer,
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: ErrorSerializer,
+}
+
+
+class NewestFirst(CursorPagination):
+    """Cursor pages, newest first: no COUNT and no OFFSET, so page 1,000 is as fast as page 1."""
+
+    ordering = ("-created_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def stored_file_response(file: FieldFile) -> HttpResponse:
+    """A stored image for a role holder: from local disk the bytes; from S3 a redirect to a
+    presigned URL that expires (IMAGESIFT_PRESIGNED_URL_SECONDS), so that every link the API
+    and pages show stays behind the role check and the bytes never pass through the server."""
+    if isinstance(file.storage, FileSystemStorage):
+        response = FileResponse(file.open("rb"))
+        response["Cache-Control"] = "private, max-age=300"
+    else:
+        response = HttpResponseRedirect(file.url)
+        response["Cache-Control"] = "private, no-store"  # the URL it names expires
+    return response

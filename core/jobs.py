@@ -1,0 +1,84 @@
+"""The one shape of background work, for indexing a photo and analysing an image alike:
+
+1. a service asks for it once its transaction commits (`schedule`), naming the task by its
+   dotted path, as a queue message names its worker: services never import tasks;
+2. the task claims its row with a conditional UPDATE, pending → running, stamped `claimed_at`;
+3. it does the slow work with no transaction open;
+4. it writes the result with a conditional UPDATE that hits the row only while the claim is
+   still its own; when the row changed or vanished meanwhile, the task undoes its side effect;
+5. a scheduled sweep queues again what stayed pending, and claims that went stale (a lost
+   invocation, a timeout): `WorkQueue.requeue_stale`.
+
+S3 delivers events at least once and Lambda retries: each step is safe to repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+def schedule(task_path: str, *args: int) -> None:
+    """Run the task at `task_path` once the current transaction commits (a rolled-back row is
+    never worked on): in-process here, a new asynchronous invocation on Lambda (Zappa's @task)."""
+    transaction.on_commit(lambda: import_string(task_path)(*args))
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """Rows of `model` waiting for work: `state_field` is `pending` until a task claims the row
+    (`running`), and the task's result moves it on. The model has `created_at` and a nullable
+    `claimed_at`."""
+
+    model: type[models.Model]
+    state_field: str
+    pending: str
+    running: str
+
+    def claim(self, pk: int) -> datetime | None:
+        """Claim a pending row; the claim's stamp, or None when the row is not pending (done,
+        claimed by another task, or gone)."""
+        claimed_at = timezone.now()
+        claimed = self.model._default_manager.filter(
+            pk=pk, **{self.state_field: self.pending}
+        ).update(**{self.state_field: self.running, "claimed_at": claimed_at})
+        return claimed_at if claimed else None
+
+    def finish(self, pk: int, claimed_at: datetime, **values: object) -> bool:
+        """Write the result if the row is still under this claim; False when it changed or
+        vanished meanwhile (then nothing is written, and nothing deleted comes back)."""
+        return bool(
+            self.model._default_manager.filter(
+                pk=pk, claimed_at=claimed_at, **{self.state_field: self.running}
+            ).update(**values)
+        )
+
+    def release(self, pk: int, claimed_at: datetime) -> None:
+        """Give a claim up (the engine is unavailable): the row waits for the sweep."""
+        self.finish(pk, claimed_at, **{self.state_field: self.pending})
+
+    def requeue_stale(
+        self, *, task: Callable[[int], object], older_than: timedelta, limit: int
+    ) -> int:
+        """Queue again, oldest first and at most `limit`, the rows pending for `older_than` or
+        more, after putting back claims that old; returns how many were queued."""
+        cutoff = timezone.now() - older_than
+        rows = self.model._default_manager
+        rows.filter(**{self.state_field: self.running}, claimed_at__lt=cutoff).update(
+            **{self.state_field: self.pending}
+        )
+        stale = rows.filter(
+            Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff),
+            **{self.state_field: self.pending},
+            created_at__lt=cutoff,
+        ).order_by("created_at", "pk")
+        stale_ids = list(stale.values_list("pk", flat=True)[:limit])
+        for pk in stale_ids:
+            task(pk)
+        return len(stale_ids)
