@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts import services
-from accounts.models import Employee, FacePhoto, Visitor
+from accounts.models import Employee, FacePhoto, Person, Visitor
+from core.admin import DeletesThroughServices, ViewAndDeleteOnly
 from vision.errors import ImageRejected
 from vision.images import prepare_image
 
@@ -48,7 +49,7 @@ class FacePhotoInline(admin.TabularInline):
         )
 
 
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(DeletesThroughServices, admin.ModelAdmin):
     """What the employee and visitor admins share."""
 
     inlines = [FacePhotoInline]
@@ -108,12 +109,8 @@ class PersonAdmin(admin.ModelAdmin):
             photo.pk = enrolled.pk  # for the history
         formset.save_m2m()
 
-    def delete_model(self, request, obj):
+    def delete_one(self, obj: Person) -> None:
         services.person_erase(person=obj)
-
-    def delete_queryset(self, request, queryset):
-        for person in queryset:
-            services.person_erase(person=person)
 
     @admin.action(description="Record consent (by me) and index their photos")
     def record_consent(self, request, queryset):
@@ -178,8 +175,9 @@ class VisitorAdmin(PersonAdmin):
 
 
 @admin.register(FacePhoto)
-class FacePhotoAdmin(admin.ModelAdmin):
-    """Every photo with its index state, to find and fix rejected ones."""
+class FacePhotoAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
+    """Every photo with its index state, to find and fix rejected ones; photos are added on
+    their person's page."""
 
     list_display = ["id", "person", "state", "rejection_reason", "face_id", "created_at"]
     list_filter = ["state", "rejection_reason", "person__kind"]
@@ -187,18 +185,8 @@ class FacePhotoAdmin(admin.ModelAdmin):
     list_select_related = ["person"]
     actions = ["reindex", "remove_face"]
 
-    def has_add_permission(self, request) -> bool:
-        return False  # photos are added on the person's page
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def delete_model(self, request, obj):
+    def delete_one(self, obj: FacePhoto) -> None:
         services.photo_delete(photo=obj)
-
-    def delete_queryset(self, request, queryset):
-        for photo in queryset:
-            services.photo_delete(photo=photo)
 
     @admin.action(description="Re-index selected photos")
     def reindex(self, request, queryset):

@@ -17,7 +17,7 @@ from accounts.collection import face_collection
 from accounts.models import Employee, FacePhoto, Person, Visitor
 from accounts.signals import person_erased
 from core.jobs import WorkQueue, schedule
-from vision.errors import EngineUnavailable, ImageRejected
+from vision.errors import ImageRejected
 from vision.faces import enrolment_gate
 from vision.faces.base import FaceCollection, FaceRejected
 from vision.images import prepare_image
@@ -182,21 +182,20 @@ def photo_index(*, photo_id: int) -> bool:
 
     The photo is claimed, its face indexed with no transaction open, and the result written
     back only while the claim holds: a photo deleted, removed or queued again meanwhile keeps
-    no face of this call. Returns whether this call indexed it (False: it was not waiting, or
-    it changed meanwhile). `EngineUnavailable` propagates, and the photo waits again.
+    no face of this call. Returns whether this call indexed it (False: it was not waiting, it
+    changed meanwhile, or the engine is unavailable and it waits again).
     """
-    claimed_at = PHOTO_INDEXING.claim(photo_id)
+    return PHOTO_INDEXING.process(photo_id, _index_claimed)
+
+
+def _index_claimed(photo_id: int, claimed_at: datetime) -> bool:
     photo = FacePhoto.objects.select_related("person").filter(pk=photo_id).first()
-    if claimed_at is None or photo is None:
+    if photo is None:
         return False
     collection = face_collection()
-    try:
-        if photo.face_id:  # indexed before: the old face goes first, never to outlive the row
-            collection.delete_faces([photo.face_id])
-        result = _index_result(photo, collection)
-    except EngineUnavailable:
-        PHOTO_INDEXING.release(photo_id, claimed_at)
-        raise
+    if photo.face_id:  # indexed before: the old face goes first, never to outlive the row
+        collection.delete_faces([photo.face_id])
+    result = _index_result(photo, collection)
     if not PHOTO_INDEXING.finish(photo_id, claimed_at, **result):
         if result["face_id"]:
             collection.delete_faces([result["face_id"]])

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -61,6 +62,13 @@ class NewestFirst(CursorPagination):
     ordering = ("-created_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+# What `stored_file_response` answers, for the OpenAPI description.
+STORED_FILE_RESPONSES = {
+    (200, "image/*"): bytes,
+    302: OpenApiResponse(description="To a presigned S3 URL"),
+}
 
 
 def stored_file_response(file: FieldFile) -> HttpResponse:

@@ -2,10 +2,12 @@
 
 1. a service asks for it once its transaction commits (`schedule`), naming the task by its
    dotted path, as a queue message names its worker: services never import tasks;
-2. the task claims its row with a conditional UPDATE, pending → running, stamped `claimed_at`;
-3. it does the slow work with no transaction open;
+2. the task claims its row with a conditional UPDATE, pending → running, stamped `claimed_at`
+   (`WorkQueue.process`);
+3. it does the slow work with no transaction open; an unavailable engine gives the claim up;
 4. it writes the result with a conditional UPDATE that hits the row only while the claim is
-   still its own; when the row changed or vanished meanwhile, the task undoes its side effect;
+   still its own (`WorkQueue.finish`); when the row changed or vanished meanwhile, the work
+   undoes its side effect;
 5. a scheduled sweep queues again what stayed pending, and claims that went stale (a lost
    invocation, a timeout): `WorkQueue.requeue_stale`.
 
@@ -14,14 +16,20 @@ S3 delivers events at least once and Lambda retries: each step is safe to repeat
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from vision.errors import EngineUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def schedule(task_path: str, *args: int) -> None:
@@ -40,6 +48,20 @@ class WorkQueue:
     state_field: str
     pending: str
     running: str
+
+    def process(self, pk: int, work: Callable[[int, datetime], bool]) -> bool:
+        """Claim the row and do `work(pk, claimed_at)`, which writes its result with `finish`.
+        An unavailable engine gives the claim up: the row waits for the sweep. Returns what
+        `work` returns, or False when the row was not waiting or the engine was unavailable."""
+        claimed_at = self.claim(pk)
+        if claimed_at is None:
+            return False
+        try:
+            return work(pk, claimed_at)
+        except EngineUnavailable as error:
+            self.release(pk, claimed_at)
+            logger.warning("%s %s waits: %s", self.model._meta.verbose_name, pk, error)
+            return False
 
     def claim(self, pk: int) -> datetime | None:
         """Claim a pending row; the claim's stamp, or None when the row is not pending (done,
@@ -63,12 +85,11 @@ class WorkQueue:
         """Give a claim up (the engine is unavailable): the row waits for the sweep."""
         self.finish(pk, claimed_at, **{self.state_field: self.pending})
 
-    def requeue_stale(
-        self, *, task: Callable[[int], object], older_than: timedelta, limit: int
-    ) -> int:
-        """Queue again, oldest first and at most `limit`, the rows pending for `older_than` or
-        more, after putting back claims that old; returns how many were queued."""
-        cutoff = timezone.now() - older_than
+    def requeue_stale(self, task: Callable[[int], object]) -> int:
+        """Queue again, oldest first, the rows waiting for IMAGESIFT_STALE_TASK_MINUTES or more,
+        after putting back claims that old; at most IMAGESIFT_STALE_TASK_BATCH. Returns how many
+        were queued."""
+        cutoff = timezone.now() - timedelta(minutes=settings.IMAGESIFT_STALE_TASK_MINUTES)
         rows = self.model._default_manager
         rows.filter(**{self.state_field: self.running}, claimed_at__lt=cutoff).update(
             **{self.state_field: self.pending}
@@ -78,7 +99,10 @@ class WorkQueue:
             **{self.state_field: self.pending},
             created_at__lt=cutoff,
         ).order_by("created_at", "pk")
-        stale_ids = list(stale.values_list("pk", flat=True)[:limit])
+        stale_ids = list(stale.values_list("pk", flat=True)[: settings.IMAGESIFT_STALE_TASK_BATCH])
         for pk in stale_ids:
             task(pk)
+        if stale_ids:
+            name = self.model._meta.verbose_name_plural
+            logger.info("Queued %s waiting %s again.", len(stale_ids), name)
         return len(stale_ids)

@@ -4,12 +4,16 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin import ViewAndDeleteOnly
 from insight import services
 from insight.models import ImageAnalysis
 
 
 @admin.register(ImageAnalysis)
-class ImageAnalysisAdmin(admin.ModelAdmin):
+class ImageAnalysisAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
+    """Images come in through the page, the API, the bucket or `analyze`; here they are read,
+    analysed again, or deleted."""
+
     list_display = [
         "__str__",
         "status",
@@ -33,18 +37,8 @@ class ImageAnalysisAdmin(admin.ModelAdmin):
     def page_link(self, analysis: ImageAnalysis) -> str:
         return format_html('<a href="{}">View</a>', reverse("image-page", args=[analysis.pk]))
 
-    def has_add_permission(self, request) -> bool:
-        return False  # images come in through the page, the API, the bucket or `analyze`
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def delete_model(self, request, obj):
+    def delete_one(self, obj: ImageAnalysis) -> None:
         services.image_delete(analysis=obj)
-
-    def delete_queryset(self, request, queryset):
-        for analysis in queryset:
-            services.image_delete(analysis=analysis)
 
     @admin.action(description="Analyse the selected images again")
     def analyse_again(self, request, queryset):

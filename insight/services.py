@@ -139,21 +139,21 @@ def image_analyze(*, analysis_id: int) -> bool:
     The analysis is claimed, every step run with no transaction open, and the result (or the
     failure's reason: an unreadable image, a failing step) written back only while the claim
     holds, then as metadata JSON. Returns whether this call analysed it (False: it was not
-    waiting, or was deleted or queued again meanwhile). `EngineUnavailable` propagates, and the
-    analysis waits again.
+    waiting, was deleted or queued again meanwhile, or the engine is unavailable and it waits
+    again).
     """
-    claimed_at = ANALYSES.claim(analysis_id)
+    return ANALYSES.process(analysis_id, _analyze_claimed)
+
+
+def _analyze_claimed(analysis_id: int, claimed_at: datetime) -> bool:
     analysis = ImageAnalysis.objects.filter(pk=analysis_id).first()
-    if claimed_at is None or analysis is None:
+    if analysis is None:
         return False
     analyser, collection = image_analyser(), face_collection()
     try:
         with analysis.image.open("rb") as stored:
             image = prepare_image(stored.read(), storage_name=analysis.image.name)
         findings = _find(analyser, collection, image, analysis)
-    except EngineUnavailable:
-        ANALYSES.release(analysis_id, claimed_at)
-        raise
     except FileNotFoundError:
         return _record_failure(analysis, claimed_at, analyser, "The image is no longer in storage.")
     except (ImageRejected, AnalysisStepFailed) as failed:

@@ -59,3 +59,19 @@ def post_verification(client, content: bytes, **fields):
     return client.post(
         "/api/v1/verifications/", {"image": upload(content), **fields}, format="multipart"
     )
+
+
+def photo_url(person: Person, photo: FacePhoto | None = None) -> str:
+    """The API's address of a person's photos, or of one of them."""
+    base = "/api/v1/employees/" if person.kind == Person.Kind.EMPLOYEE else "/api/v1/visitors/"
+    return f"{base}{person.pk}/photos/" + (f"{photo.pk}/" if photo else "")
+
+
+def post_photo(client, person: Person, content: bytes):
+    """Enrol a photo through the API as `client`: the response."""
+    return client.post(photo_url(person), {"image": upload(content)}, format="multipart")
+
+
+def stored(photo: FacePhoto) -> bool:
+    """Whether a photo's file is in storage."""
+    return photo.image.storage.exists(photo.image.name)

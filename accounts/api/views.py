@@ -6,7 +6,7 @@ output serializer.
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -23,10 +23,9 @@ from accounts.api.serializers import (
 )
 from accounts.models import Employee, FacePhoto, Visitor
 from accounts.roles import EMPLOYEE_MANAGERS, EVERYONE, VISITOR_MANAGERS, HasRole
-from core.api import UPLOAD_ERRORS, ErrorSerializer, stored_file_response
+from core.api import STORED_FILE_RESPONSES, UPLOAD_ERRORS, ErrorSerializer, stored_file_response
 
 SEARCH_PARAMETER = OpenApiParameter("search", str, description="Part of a name, email, …")
-INVALID = {status.HTTP_400_BAD_REQUEST: ErrorSerializer}
 
 
 class _PeopleApi:
@@ -78,12 +77,17 @@ class _PersonApi(_PeopleApi, generics.RetrieveAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _writes(methods: list[str], status_code: int, input_serializer, output_serializer):
+    """The OpenAPI description of a view's writes: what they take, answer and refuse."""
+    return extend_schema(
+        methods=methods,
+        request=input_serializer,
+        responses={status_code: output_serializer, status.HTTP_400_BAD_REQUEST: ErrorSerializer},
+    )
+
+
 @extend_schema(parameters=[SEARCH_PARAMETER])
-@extend_schema(
-    methods=["POST"],
-    request=EmployeeInputSerializer,
-    responses={201: EmployeeOutputSerializer, **INVALID},
-)
+@_writes(["POST"], 201, EmployeeInputSerializer, EmployeeOutputSerializer)
 class EmployeeListCreateApi(_PeopleListApi):
     write_roles = EMPLOYEE_MANAGERS
     input_serializer = EmployeeInputSerializer
@@ -94,11 +98,7 @@ class EmployeeListCreateApi(_PeopleListApi):
         return selectors.employees_list(search=self.request.query_params.get("search", ""))
 
 
-@extend_schema(
-    methods=["PUT", "PATCH"],
-    request=EmployeeInputSerializer,
-    responses={200: EmployeeOutputSerializer, **INVALID},
-)
+@_writes(["PUT", "PATCH"], 200, EmployeeInputSerializer, EmployeeOutputSerializer)
 class EmployeeDetailApi(_PersonApi):
     write_roles = EMPLOYEE_MANAGERS
     input_serializer = EmployeeInputSerializer
@@ -109,11 +109,7 @@ class EmployeeDetailApi(_PersonApi):
 
 
 @extend_schema(parameters=[SEARCH_PARAMETER])
-@extend_schema(
-    methods=["POST"],
-    request=VisitorInputSerializer,
-    responses={201: VisitorOutputSerializer, **INVALID},
-)
+@_writes(["POST"], 201, VisitorInputSerializer, VisitorOutputSerializer)
 class VisitorListCreateApi(_PeopleListApi):
     write_roles = VISITOR_MANAGERS
     input_serializer = VisitorInputSerializer
@@ -124,11 +120,7 @@ class VisitorListCreateApi(_PeopleListApi):
         return selectors.visitors_list(search=self.request.query_params.get("search", ""))
 
 
-@extend_schema(
-    methods=["PUT", "PATCH"],
-    request=VisitorInputSerializer,
-    responses={200: VisitorOutputSerializer, **INVALID},
-)
+@_writes(["PUT", "PATCH"], 200, VisitorInputSerializer, VisitorOutputSerializer)
 class VisitorDetailApi(_PersonApi):
     write_roles = VISITOR_MANAGERS
     input_serializer = VisitorInputSerializer
@@ -196,12 +188,7 @@ class PhotoImageApi(APIView):
     permission_classes = [HasRole]
     read_roles = EVERYONE
 
-    @extend_schema(
-        responses={
-            (200, "image/*"): bytes,
-            302: OpenApiResponse(description="To a presigned S3 URL"),
-        }
-    )
+    @extend_schema(responses=STORED_FILE_RESPONSES)
     def get(self, request, photo_id: int) -> HttpResponse:
         return stored_file_response(get_object_or_404(FacePhoto, pk=photo_id).image)
 

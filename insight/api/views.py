@@ -2,14 +2,14 @@
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import EVERYONE, IMAGE_DELETERS, IMAGE_UPLOADERS, HasRole
-from core.api import UPLOAD_ERRORS, NewestFirst, stored_file_response
+from core.api import STORED_FILE_RESPONSES, UPLOAD_ERRORS, NewestFirst, stored_file_response
 from insight import selectors, services
 from insight.api.serializers import ImageAnalysisSerializer
 from insight.models import ImageAnalysis
@@ -114,11 +114,6 @@ class ImageFileApi(APIView):
     permission_classes = [HasRole]
     read_roles = EVERYONE
 
-    @extend_schema(
-        responses={
-            (200, "image/*"): bytes,
-            302: OpenApiResponse(description="To a presigned S3 URL"),
-        }
-    )
+    @extend_schema(responses=STORED_FILE_RESPONSES)
     def get(self, request, pk: int) -> HttpResponse:
         return stored_file_response(get_object_or_404(ImageAnalysis, pk=pk).image)

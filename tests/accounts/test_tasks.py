@@ -73,8 +73,8 @@ def test_rolled_back_enrolment_invokes_nothing(faces, lambda_invocations):
 def test_indexing_is_done_once_however_often_it_is_asked(faces):
     [photo] = enroll(make_employee("Jackie Chan"), faces.of(FACE)[0])
 
-    assert tasks.index_waiting_photo(photo.pk) is False  # indexed already: a replay
-    assert tasks.index_waiting_photo(photo.pk + 1000) is False  # deleted meanwhile
+    assert services.photo_index(photo_id=photo.pk) is False  # indexed already: a replay
+    assert services.photo_index(photo_id=photo.pk + 1000) is False  # deleted meanwhile
 
     after = FacePhoto.objects.get(pk=photo.pk)
     assert (after.face_id, after.indexed_at) == (photo.face_id, photo.indexed_at)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.jobs import WorkQueue, schedule
 from insight.models import ImageAnalysis
+from vision.errors import EngineUnavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +30,9 @@ def remember(pk: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _forget_runs():
+def _forget_runs(settings):
+    settings.IMAGESIFT_STALE_TASK_MINUTES = 10
+    settings.IMAGESIFT_STALE_TASK_BATCH = 10
     RAN.clear()
     yield
     RAN.clear()
@@ -69,6 +72,30 @@ def test_a_rolled_back_transaction_schedules_nothing():
 
 
 # --- claiming and writing back ----------------------------------------------------------------
+def test_work_on_a_claimed_row_gets_the_claim_and_what_it_answers_is_the_answer():
+    analysis = row()
+    seen = []
+
+    def work(pk, claimed_at) -> bool:
+        seen.append((pk, status(analysis)))
+        return QUEUE.finish(pk, claimed_at, status=DONE)
+
+    assert QUEUE.process(analysis.pk, work) is True
+    assert seen == [(analysis.pk, RUNNING)]
+    assert QUEUE.process(analysis.pk, work) is False  # done: not claimed again
+    assert len(seen) == 1
+
+
+def test_an_unavailable_engine_gives_the_claim_up_and_the_row_waits():
+    analysis = row()
+
+    def work(pk, claimed_at) -> bool:
+        raise EngineUnavailable("Amazon Rekognition is throttling requests")
+
+    assert QUEUE.process(analysis.pk, work) is False
+    assert status(analysis) == PENDING
+
+
 def test_only_one_claim_wins():
     analysis = row()
 
@@ -139,17 +166,18 @@ def test_the_sweep_queues_stale_waiting_rows_and_lost_claims_oldest_first():
     QUEUE.claim(working.pk)  # claimed just now: still under way
     row("done.jpg", minutes_ago=30, status=DONE)
 
-    queued = QUEUE.requeue_stale(task=remember, older_than=timedelta(minutes=10), limit=10)
+    queued = QUEUE.requeue_stale(remember)
 
     assert queued == 2
     assert [lost.pk, waiting.pk] == RAN
     assert (status(lost), status(working), status(fresh)) == (PENDING, RUNNING, PENDING)
 
 
-def test_the_sweep_takes_at_most_its_limit():
+def test_the_sweep_takes_at_most_its_batch(settings):
+    settings.IMAGESIFT_STALE_TASK_BATCH = 2
     rows = [row(f"{number}.jpg", minutes_ago=60 - number) for number in range(3)]
 
-    assert QUEUE.requeue_stale(task=remember, older_than=timedelta(minutes=10), limit=2) == 2
+    assert QUEUE.requeue_stale(remember) == 2
     assert [rows[0].pk, rows[1].pk] == RAN
 
 
@@ -157,4 +185,4 @@ def test_a_claim_given_up_recently_is_not_swept_at_once():
     analysis = row(minutes_ago=60)
     QUEUE.release(analysis.pk, QUEUE.claim(analysis.pk))  # the engine was unavailable just now
 
-    assert QUEUE.requeue_stale(task=remember, older_than=timedelta(minutes=10), limit=10) == 0
+    assert QUEUE.requeue_stale(remember) == 0

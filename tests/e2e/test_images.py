@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from insight import services, tasks
+from insight import services
 from insight.models import ImageAnalysis
 from tests.e2e.conftest import PASSWORD, save_screenshot
 from tests.factories import enroll, make_employee
@@ -242,7 +242,7 @@ def test_a_pending_analysis_shows_analysing_and_updates_when_done(page, live_ser
     expect(page.locator("#image-page")).to_have_attribute("data-ready", "true")
     expect(page.get_by_test_id("label-chip")).to_have_count(0)
 
-    assert tasks.analyze_waiting_image(analysis.pk)
+    assert services.image_analyze(analysis_id=analysis.pk)
 
     expect(
         page.get_by_test_id("label-chip").filter(has_text=re.compile(r"^\s*Cat\b"))

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accounts import services as people
-from insight import services, tasks
+from insight import services
 from insight.documents import analysis_document
 from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
 from tests.factories import enroll, make_employee
@@ -115,7 +115,7 @@ def test_an_unreadable_stored_image_fails_with_the_reason():
     name = default_storage.save("uploads/dropped/notes.jpg", ContentFile(b"Name,Badge\n" * 20))
     analysis = services.image_register_stored(name=name)
 
-    assert tasks.analyze_waiting_image(analysis.pk)
+    assert services.image_analyze(analysis_id=analysis.pk)
 
     analysis.refresh_from_db()
     assert analysis.status == ImageAnalysis.Status.FAILED
@@ -138,11 +138,11 @@ def test_registering_a_stored_image_twice_gives_the_same_analysis():
     name = default_storage.save("uploads/dropped/cat.jpg", ContentFile(sample_photo("chelsea")))
 
     first = services.image_register_stored(name=name)
-    assert tasks.analyze_waiting_image(first.pk)
+    assert services.image_analyze(analysis_id=first.pk)
     again = services.image_register_stored(name=name)
 
     assert again.pk == first.pk and ImageAnalysis.objects.count() == 1
-    assert not tasks.analyze_waiting_image(again.pk)  # done already: nothing to do
+    assert not services.image_analyze(analysis_id=again.pk)  # done already: nothing to do
 
 
 def test_analysing_again_replaces_the_result():

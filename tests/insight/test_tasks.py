@@ -96,7 +96,7 @@ def test_an_image_deleted_while_it_is_analysed_is_not_brought_back(faces):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(delete_it):
-        assert tasks.analyze_waiting_image(analysis.pk) is False
+        assert services.image_analyze(analysis_id=analysis.pk) is False
 
     assert deleted
     assert not ImageAnalysis.objects.exists() and not AnalysisFace.objects.exists()

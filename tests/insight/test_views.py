@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from accounts.roles import Role
-from insight import services, tasks
+from insight import services
 from insight.models import ImageAnalysis
 from tests.factories import enroll, make_employee
 from tests.uploads import sample_photo
@@ -201,7 +201,7 @@ def test_a_pending_analysis_says_so_and_a_failed_one_says_why(client_as):
     waiting = pending("waiting.jpg")
     name = default_storage.save("uploads/dropped/notes.jpg", ContentFile(b"Name,Badge\n" * 20))
     failed = services.image_register_stored(name=name)
-    assert tasks.analyze_waiting_image(failed.pk)
+    assert services.image_analyze(analysis_id=failed.pk)
     client = client_as(Role.FRONT_DESK)
 
     page = client.get(f"/images/{waiting.pk}/").content.decode()

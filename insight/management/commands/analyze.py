@@ -22,7 +22,7 @@ from django.db import connections
 from tqdm import tqdm
 
 from accounts.collection import face_collection
-from insight import services, sources, tasks
+from insight import services, sources
 from insight.models import ImageAnalysis
 from insight.sources import Item
 from vision.analysis import image_analyser
@@ -267,7 +267,7 @@ class Command(BaseCommand):
         return self._finish_pending(item.label, analysis.pk)
 
     def _finish_pending(self, label: str, analysis_id: int) -> ItemResult:
-        tasks.analyze_waiting_image(analysis_id)
+        services.image_analyze(analysis_id=analysis_id)
         return self._result(label, analysis_id)
 
     @staticmethod
