@@ -34,6 +34,7 @@ run: install
 
 test: install $(CHROMIUM)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  $(MAKE) --no-print-directory test-postgres; \
@@ -70,6 +71,7 @@ lambda-package: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .test-db.sqlite3 $(LAMBDA_BUILD) staticfiles

@@ -85,16 +85,21 @@ class WorkQueue:
         """Give a claim up (the engine is unavailable): the row waits for the sweep."""
         self.finish(pk, claimed_at, **{self.state_field: self.pending})
 
+    def reclaim_stale(self) -> datetime:
+        """Put back the claims older than IMAGESIFT_STALE_TASK_MINUTES (their task was lost: a
+        timeout, a crash): those rows wait again. Returns the cutoff."""
+        cutoff = timezone.now() - timedelta(minutes=settings.IMAGESIFT_STALE_TASK_MINUTES)
+        self.model._default_manager.filter(
+            **{self.state_field: self.running}, claimed_at__lt=cutoff
+        ).update(**{self.state_field: self.pending})
+        return cutoff
+
     def requeue_stale(self, task: Callable[[int], object]) -> int:
         """Queue again, oldest first, the rows waiting for IMAGESIFT_STALE_TASK_MINUTES or more,
         after putting back claims that old; at most IMAGESIFT_STALE_TASK_BATCH. Returns how many
         were queued."""
-        cutoff = timezone.now() - timedelta(minutes=settings.IMAGESIFT_STALE_TASK_MINUTES)
-        rows = self.model._default_manager
-        rows.filter(**{self.state_field: self.running}, claimed_at__lt=cutoff).update(
-            **{self.state_field: self.pending}
-        )
-        stale = rows.filter(
+        cutoff = self.reclaim_stale()
+        stale = self.model._default_manager.filter(
             Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff),
             **{self.state_field: self.pending},
             created_at__lt=cutoff,

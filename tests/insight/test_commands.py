@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from moto import mock_aws
 
 from insight import services
@@ -287,3 +289,20 @@ def test_another_bucket_is_copied_into_uploads(monkeypatch):
 
         assert str(missing.error).startswith("Cannot list s3://no-such-bucket/photos/: ")
         assert "NoSuchBucket" in str(missing.error)
+
+
+def test_an_analysis_whose_run_died_long_ago_is_finished(settings):
+    settings.IMAGESIFT_STALE_TASK_MINUTES = 10
+    stored = default_storage.save("uploads/crashed/cat.jpg", ContentFile(sample_photo("chelsea")))
+    crashed = services.image_register_stored(name=stored)
+    ImageAnalysis.objects.filter(pk=crashed.pk).update(  # claimed by a run that died
+        status=ImageAnalysis.Status.RUNNING, claimed_at=timezone.now() - timedelta(minutes=30)
+    )
+
+    run = analyze("--pending")
+
+    assert run.stdout.splitlines()[-1] == (
+        "Images: 1 analysed, 0 skipped (already analysed), 0 failed."
+    )
+    crashed.refresh_from_db()
+    assert crashed.status == DONE and "Cat" in label_names(crashed)

@@ -2,9 +2,11 @@
 database store the accounts app hands it."""
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from PIL import Image, ImageEnhance, ImageFilter
 
 from accounts.collection import STORE
@@ -161,3 +163,29 @@ def test_every_face_of_an_image_is_searched_and_false_faces_are_left_out(faces):
     assert len(astronaut) == 1  # not the round mission patch on her sleeve
     assert astronaut[0].face.box.top < 200  # her face, in the upper half of the 512-px photo
     assert [match.person_key for match in jackie[0].matches] == ["jackie"]
+
+
+@pytest.mark.django_db(transaction=True)  # the threads' own connections see the indexed face
+def test_two_threads_may_search_at_once(faces):
+    """`analyze --concurrency 2` searches faces on two threads: dlib's models are per thread (a
+    detector shared by two threads corrupted memory and crashed the process)."""
+    collection = local()
+    index(collection, faces.of("Jackie_Chan")[0], "jackie")
+    group, probe = image(faces.multi(1)), image(faces.of("Jackie_Chan")[3])
+
+    def search() -> tuple:
+        found = collection.search_face(probe, threshold=THRESHOLD)
+        return len(collection.detect_faces(group)), found
+
+    def on_a_thread(_: int) -> tuple:
+        try:
+            return search()
+        finally:
+            connections.close_all()  # this thread's own
+
+    alone = search()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(on_a_thread, range(16)))
+
+    assert alone[0] == 2 and alone[1].best.person_key == "jackie"
+    assert all(result == alone for result in results)

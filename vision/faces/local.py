@@ -3,8 +3,9 @@ descriptor.
 
 Face vectors persist in the `FaceVectorStore` an app hands in (database rows); each process keeps
 them as one float32 matrix and reloads it when the store's version changes (another process may
-have changed it). Models load lazily, once per process, from the `face_recognition_models`
-package.
+have changed it). Models load lazily from the `face_recognition_models` package, once per thread:
+dlib's detector and networks must not be used by two threads at once (two `analyze` threads
+sharing one detector crashed the process).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import importlib.util
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import dlib
@@ -60,8 +60,18 @@ def similarity_from_distance(distance: float) -> float:
     return min(100.0, max(0.0, 100.0 * (1.0 - distance / DISTANCE_AT_ZERO)))
 
 
-@cache
+_per_thread = threading.local()
+
+
 def _models() -> tuple:
+    """dlib's HOG detector, 5-point shape predictor and ResNet descriptor, this thread's own."""
+    models = getattr(_per_thread, "models", None)
+    if models is None:
+        models = _per_thread.models = _load_models()
+    return models
+
+
+def _load_models() -> tuple:
     spec = importlib.util.find_spec("face_recognition_models")  # importing it needs pkg_resources
     if spec is None or spec.origin is None:
         raise RuntimeError("The face_recognition_models package is not installed.")

@@ -135,6 +135,7 @@ class Command(BaseCommand):
 
     # --- what to analyse --------------------------------------------------------------------
     def _items(self, source: str | None, *, pending: bool) -> list[Item]:
+        services.ANALYSES.reclaim_stale()  # analyses whose run died long ago wait again
         items = sources.pending_items() if pending else []
         if source:
             read = sources.s3_items if source.startswith("s3://") else sources.file_items
@@ -234,7 +235,8 @@ class Command(BaseCommand):
             .order_by("pk")
             .values_list("pk", "status")
         )
-        if any(status != ImageAnalysis.Status.PENDING for status in known.values()):
+        finished = {ImageAnalysis.Status.DONE, ImageAnalysis.Status.FAILED}
+        if finished & set(known.values()):
             return ItemResult(SKIPPED, item.label, "already analysed")
         if known:
             return self._finish_pending(item.label, next(iter(known)))
