@@ -140,3 +140,29 @@ def lambda_invocations(monkeypatch) -> Iterator[LambdaInvocations]:
     """Running as inside the Lambda function: Zappa's tasks are invoked (and kept), not run."""
     with on_lambda(monkeypatch) as invocations:
         yield invocations
+
+
+@pytest.fixture
+def cat_labels() -> dict:
+    """What DetectLabels answers for skimage's `chelsea` (a tabby cat), in the service's order."""
+    pet = {"Parents": [], "Aliases": [], "Categories": [{"Name": "Animals and Pets"}]}
+    return {
+        "Labels": [
+            {
+                "Name": "Cat",
+                "Confidence": 99.52,
+                "Instances": [{"BoundingBox": _ratios(0.05, 0.02, 0.9, 0.97), "Confidence": 97.8}],
+                "Parents": [{"Name": "Animal"}, {"Name": "Mammal"}, {"Name": "Pet"}],
+                "Aliases": [{"Name": "Kitten"}],
+                "Categories": [{"Name": "Animals and Pets"}],
+            },
+            {"Name": "Animal", "Confidence": 99.61, "Instances": [], **pet},
+            {"Name": "Mammal", "Confidence": 99.61, "Instances": [], **pet},
+            {"Name": "Abyssinian", "Confidence": 71.3, "Instances": [], **pet},
+        ],
+        "LabelModelVersion": "3.0",
+    }
+
+
+def _ratios(left: float, top: float, width: float, height: float) -> dict[str, float]:
+    return {"Width": width, "Height": height, "Left": left, "Top": top}

@@ -78,27 +78,6 @@ class Captured:
         return f"<Captured {self.pattern or 'anything'}>"
 
 
-def cat_labels() -> dict:
-    """What DetectLabels answers for skimage's `chelsea` (a tabby cat), in the service's order."""
-    pet = {"Parents": [], "Aliases": [], "Categories": [{"Name": "Animals and Pets"}]}
-    return {
-        "Labels": [
-            {
-                "Name": "Cat",
-                "Confidence": 99.52,
-                "Instances": [{"BoundingBox": _ratios(0.05, 0.02, 0.9, 0.97), "Confidence": 97.8}],
-                "Parents": [{"Name": "Animal"}, {"Name": "Mammal"}, {"Name": "Pet"}],
-                "Aliases": [{"Name": "Kitten"}],
-                "Categories": [{"Name": "Animals and Pets"}],
-            },
-            {"Name": "Animal", "Confidence": 99.61, "Instances": [], **pet},
-            {"Name": "Mammal", "Confidence": 99.61, "Instances": [], **pet},
-            {"Name": "Abyssinian", "Confidence": 71.3, "Instances": [], **pet},
-        ],
-        "LabelModelVersion": "3.0",
-    }
-
-
 class Rekognition:
     """The answers of one scenario, queued in the order the engine will ask."""
 
@@ -408,7 +387,3 @@ def stubbed_rekognition(settings, monkeypatch, **overrides: Any) -> Iterator[Rek
             stubber, collection, image_analyser(), users=settings.IMAGESIFT_REKOGNITION_USE_USERS
         )
         stubber.assert_no_pending_responses()
-
-
-def _ratios(left: float, top: float, width: float, height: float) -> dict[str, float]:
-    return {"Width": width, "Height": height, "Left": left, "Top": top}

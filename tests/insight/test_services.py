@@ -14,7 +14,7 @@ from insight import services
 from insight.documents import analysis_document
 from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
 from tests.factories import enroll, make_employee
-from tests.rekognition_stubs import cat_labels, stubbed_rekognition
+from tests.rekognition_stubs import stubbed_rekognition
 from tests.uploads import media_files, sample_photo
 from vision.errors import ImageRejected
 
@@ -179,10 +179,10 @@ def test_an_analysis_that_no_longer_exists_is_not_brought_back():
 
 
 # --- the same service on Rekognition (answered by botocore's Stubber) ----------------------------
-def test_on_rekognition_the_analysis_is_the_same_document(settings, monkeypatch):
+def test_on_rekognition_the_analysis_is_the_same_document(settings, monkeypatch, cat_labels):
     content = sample_photo("chelsea")
     with stubbed_rekognition(settings, monkeypatch) as aws:
-        aws.stubber.add_response("detect_labels", cat_labels())
+        aws.stubber.add_response("detect_labels", cat_labels)
         aws.stubber.add_response(
             "detect_moderation_labels", {"ModerationLabels": [], "ModerationModelVersion": "7.0"}
         )

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from tests.rekognition_stubs import Captured, cat_labels
+from tests.rekognition_stubs import Captured
 from tests.uploads import encode
 from vision.analysis.base import Label, LabelInstance, ModerationLabel
 from vision.boxes import BoxFraction
@@ -28,11 +28,11 @@ def bbox(left: float, top: float, width: float, height: float) -> dict[str, floa
 
 
 # --- labels ---------------------------------------------------------------------------------------
-def test_labels_keep_parents_categories_and_instances_most_confident_first(aws):
+def test_labels_keep_parents_categories_and_instances_most_confident_first(aws, cat_labels):
     content = photo(data.chelsea())
     aws.stubber.add_response(
         "detect_labels",
-        cat_labels(),
+        cat_labels,
         {"Image": {"Bytes": content}, "MinConfidence": 70.0, "MaxLabels": 3},
     )
 
@@ -48,10 +48,10 @@ def test_labels_keep_parents_categories_and_instances_most_confident_first(aws):
     )
 
 
-def test_analysis_models_name_the_versions_rekognition_last_gave(aws):
+def test_analysis_models_name_the_versions_rekognition_last_gave(aws, cat_labels):
     content = photo(data.chelsea())
     assert aws.analyser.models()["labels"] == "Amazon Rekognition DetectLabels"
-    aws.stubber.add_response("detect_labels", cat_labels())
+    aws.stubber.add_response("detect_labels", cat_labels)
 
     aws.analyser.detect_labels(prepare_image(content), min_confidence=50.0, max_labels=10)
 
