@@ -34,8 +34,11 @@ logger = logging.getLogger(__name__)
 
 def schedule(task_path: str, *args: int) -> None:
     """Run the task at `task_path` once the current transaction commits (a rolled-back row is
-    never worked on): in-process here, a new asynchronous invocation on Lambda (Zappa's @task)."""
-    transaction.on_commit(lambda: import_string(task_path)(*args))
+    never worked on): in-process here, a new asynchronous invocation on Lambda (Zappa's @task).
+
+    A task that fails is logged and its row waits for the sweep; it never fails the request
+    that asked for it, whose writes have committed (nor undoes them)."""
+    transaction.on_commit(lambda: import_string(task_path)(*args), robust=True)
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,9 @@ class WorkQueue:
 
     def process(self, pk: int, work: Callable[[int, datetime], bool]) -> bool:
         """Claim the row and do `work(pk, claimed_at)`, which writes its result with `finish`.
-        An unavailable engine gives the claim up: the row waits for the sweep. Returns what
-        `work` returns, or False when the row was not waiting or the engine was unavailable."""
+        An unavailable engine (or any other error, which propagates) gives the claim up: the
+        row waits for the sweep. Returns what `work` returns, or False when the row was not
+        waiting or the engine was unavailable."""
         claimed_at = self.claim(pk)
         if claimed_at is None:
             return False
@@ -62,6 +66,9 @@ class WorkQueue:
             self.release(pk, claimed_at)
             logger.warning("%s %s waits: %s", self.model._meta.verbose_name, pk, error)
             return False
+        except Exception:
+            self.release(pk, claimed_at)  # a bug: the row waits for the sweep, not half-done
+            raise
 
     def claim(self, pk: int) -> datetime | None:
         """Claim a pending row; the claim's stamp, or None when the row is not pending (done,

@@ -24,3 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+handler400 = "imagesift.errors.bad_request"
+handler403 = "imagesift.errors.permission_denied"
+handler404 = "imagesift.errors.page_not_found"
+handler500 = "imagesift.errors.server_error"

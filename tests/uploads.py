@@ -104,3 +104,8 @@ def sample_photo(name: str, image_format: str = "JPEG") -> bytes:
     import skimage.data  # slow to import: only where the samples are used
 
     return encode(Image.fromarray(getattr(skimage.data, name)()), image_format, quality=92)
+
+
+def strip_png(width: int = 80, height: int = 60_000) -> bytes:
+    """A one-colour PNG of an extreme shape: a few kB, and a scaled copy less than 1 px wide."""
+    return encode(Image.new("RGB", (width, height), (200, 200, 200)), "PNG")

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from accounts.models import Employee, FacePhoto, Visitor
 
@@ -62,13 +63,21 @@ class VisitorOutputSerializer(serializers.ModelSerializer):
 
 
 # --- input ----------------------------------------------------------------------------------
+class KeptBooleanField(serializers.BooleanField):
+    """A yes/no that a form (multipart) leaves unchanged when it does not send it. DRF reads a
+    missing form field as an unticked checkbox, False: a PUT of a person's name alone would
+    take them off the deny list."""
+
+    default_empty_html = empty
+
+
 class PersonInputSerializer(serializers.Serializer):
     """What employees and visitors share. Uniqueness and the rest of the model's rules are
     checked by the services, and answered in the same shape."""
 
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True)
-    denied = serializers.BooleanField(required=False)
+    denied = KeptBooleanField(required=False)
     denied_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     consent_recorded_by = serializers.CharField(
         max_length=200,
@@ -82,9 +91,7 @@ class PersonInputSerializer(serializers.Serializer):
 class EmployeeInputSerializer(PersonInputSerializer):
     staff_number = serializers.CharField(max_length=50)
     department = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    active = serializers.BooleanField(
-        required=False, help_text="Inactive employees are denied entry."
-    )
+    active = KeptBooleanField(required=False, help_text="Inactive employees are denied entry.")
 
 
 class VisitorInputSerializer(PersonInputSerializer):

@@ -157,7 +157,9 @@ class _PhotosApi(_PersonPhotoApi):
         payload = PhotoUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         photo = services.photo_enroll(person=person, upload=payload.validated_data["image"])
-        photo.refresh_from_db()  # indexing ran on commit (in-process) or is still pending
+        # Indexing ran on commit (in-process) or is still pending; the photo may even have been
+        # deleted meanwhile by another request: then it is answered as it was stored.
+        photo = FacePhoto.objects.filter(pk=photo.pk).first() or photo
         return Response(PhotoOutputSerializer(photo).data, status=status.HTTP_201_CREATED)
 
 

@@ -355,3 +355,16 @@ def test_visitors_are_searched_by_name_and_company(api_as):
     assert names("acme") == ["Walk In"]
     assert names("cour") == ["Courier"]
     assert names("") == ["Courier", "Walk In"]
+
+
+def test_a_multipart_put_keeps_the_yes_and_no_it_does_not_send(admin_api):
+    employee = make_employee("Ada Lovelace", staff_number="E-1", denied=True, active=False)
+    url = f"{EMPLOYEES}{employee.pk}/"
+
+    response = admin_api.put(url, {"name": "Ada King", "staff_number": "E-1"}, format="multipart")
+
+    assert response.status_code == 200
+    employee.refresh_from_db()
+    assert (employee.name, employee.denied, employee.active) == ("Ada King", True, False)
+    cleared = admin_api.put(url, {"name": "Ada", "staff_number": "E-1", "denied": "false"})
+    assert cleared.status_code == 200 and cleared.json()["denied"] is False

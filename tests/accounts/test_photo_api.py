@@ -11,7 +11,7 @@ from django.conf import settings
 from accounts.models import FacePhoto, StoredFace
 from accounts.roles import Role
 from tests.factories import enroll, make_employee, make_visitor, photo_url, post_photo, stored
-from tests.uploads import BAD_UPLOAD_IDS, BAD_UPLOADS, media_files
+from tests.uploads import BAD_UPLOAD_IDS, BAD_UPLOADS, media_files, strip_png
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -140,3 +140,15 @@ def test_enrolment_photos_need_a_staff_role(client, client_as, api_as, faces):
         assert b"".join(response.streaming_content) == faces.of(name)[0].read_bytes()
         assert response["Cache-Control"] == "private, max-age=300"
     assert client_as(Role.ADMIN).get(f"/photos/{photo.pk + 1000}/").status_code == 404
+
+
+def test_an_image_of_extreme_shape_is_kept_as_a_photo_without_a_face(admin_api):
+    employee = make_employee()
+
+    response = post_photo(admin_api, employee, strip_png())
+
+    assert response.status_code == 201
+    assert (response.json()["state"], response.json()["rejection_reason"]) == (
+        "rejected",
+        "no_face",
+    )

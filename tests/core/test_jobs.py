@@ -186,3 +186,25 @@ def test_a_claim_given_up_recently_is_not_swept_at_once():
     QUEUE.release(analysis.pk, QUEUE.claim(analysis.pk))  # the engine was unavailable just now
 
     assert QUEUE.requeue_stale(remember) == 0
+
+
+def fail(pk: int) -> None:
+    raise RuntimeError(f"a bug in the task of row {pk}")
+
+
+def test_a_failing_task_never_fails_or_undoes_the_transaction_that_asked_for_it(caplog):
+    with transaction.atomic():
+        analysis = row()
+        schedule(f"{__name__}.fail", analysis.pk)
+
+    assert ImageAnalysis.objects.filter(pk=analysis.pk).exists()  # committed, and kept
+    assert "a bug in the task of row" in caplog.text
+
+
+def test_a_bug_in_the_work_gives_the_claim_up_and_the_row_waits():
+    analysis = row()
+
+    with pytest.raises(RuntimeError):
+        QUEUE.process(analysis.pk, lambda pk, claimed_at: fail(pk))
+
+    assert status(analysis) == PENDING

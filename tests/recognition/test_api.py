@@ -23,6 +23,7 @@ from tests.uploads import (
     BAD_UPLOADS,
     encode,
     media_files,
+    strip_png,
     upright_with_orientation,
 )
 from vision.images import prepare_image
@@ -305,3 +306,11 @@ def test_a_file_over_the_size_limit_is_413(settings, front_desk, probe):
     }
     assert not Verification.objects.exists()
     assert media_files() == files_before
+
+
+def test_an_image_of_extreme_shape_has_no_usable_face(front_desk):
+    """An 80x60000 px strip: its 320-px copy would be 0 px wide."""
+    response = post_verification(front_desk, strip_png())
+
+    assert response.status_code == 201
+    assert (response.json()["decision"], response.json()["faces_seen"]) == ("no_face", 0)

@@ -97,7 +97,9 @@ def upright_jpeg(image: PreparedImage) -> bytes:
         if out.tell() <= MAX_BYTES:
             return out.getvalue()
         scale = 0.9 * (MAX_BYTES / out.tell()) ** 0.5
-        pixels = pixels.resize((round(pixels.width * scale), round(pixels.height * scale)))
+        pixels = pixels.resize(
+            (max(1, round(pixels.width * scale)), max(1, round(pixels.height * scale)))
+        )
 
 
 def face_box(ratios: dict[str, float], image: PreparedImage) -> BoxPx:

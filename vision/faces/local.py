@@ -114,7 +114,7 @@ def _detect(image: PreparedImage, max_side: int) -> list[tuple[dlib.rectangle, f
     scale = min(1.0, max_side / max(image.width, image.height))
     pixels = image.pixels
     if scale < 1.0:
-        size = (round(image.width * scale), round(image.height * scale))
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         pixels = pixels.resize(size, reducing_gap=2.0)
     upsample = 1 if max(image.width, image.height) < UPSAMPLE_BELOW_SIDE else 0
     rectangles, scores, _ = detector.run(np.asarray(pixels), upsample, 0.0)
