@@ -112,18 +112,22 @@ class PersonAdmin(DeletesThroughServices, admin.ModelAdmin):
     def delete_one(self, obj: Person) -> None:
         services.person_erase(person=obj)
 
-    @admin.action(description="Record consent (by me) and index their photos")
+    @admin.action(
+        description="Record consent (by me) and index their photos", permissions=["change"]
+    )
     def record_consent(self, request, queryset):
         for person in queryset:
             services.consent_record(person=person, recorded_by=request.user.get_username())
         self.message_user(request, f"Consent recorded for {queryset.count()} people.")
 
-    @admin.action(description="Re-index faces of selected people")
+    @admin.action(description="Re-index faces of selected people", permissions=["change"])
     def reindex_faces(self, request, queryset):
         count = sum(services.photos_reindex(person=person) for person in queryset)
         self.message_user(request, f"{count} photos queued for indexing.")
 
-    @admin.action(description="Remove faces of selected people from the collection")
+    @admin.action(
+        description="Remove faces of selected people from the collection", permissions=["change"]
+    )
     def remove_faces(self, request, queryset):
         count = services.photos_remove_faces(people=list(queryset))
         self.message_user(request, f"{count} faces removed.", messages.WARNING)
@@ -188,13 +192,19 @@ class FacePhotoAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
     def delete_one(self, obj: FacePhoto) -> None:
         services.photo_delete(photo=obj)
 
-    @admin.action(description="Re-index selected photos")
+    def has_index_permission(self, request) -> bool:
+        """Re-indexing and removing faces change photos, which this page cannot edit."""
+        return request.user.has_perm("accounts.change_facephoto")
+
+    @admin.action(description="Re-index selected photos", permissions=["index"])
     def reindex(self, request, queryset):
         for photo in queryset:
             services.photo_reindex(photo=photo)
         self.message_user(request, f"{queryset.count()} photos queued for indexing.")
 
-    @admin.action(description="Remove faces of selected photos from the collection")
+    @admin.action(
+        description="Remove faces of selected photos from the collection", permissions=["index"]
+    )
     def remove_face(self, request, queryset):
         for photo in queryset:
             services.photo_remove_face(photo=photo)

@@ -24,6 +24,38 @@ IMAGE_UPLOADERS = EVERYONE
 IMAGE_DELETERS = frozenset({Role.ADMIN, Role.API_CLIENT})
 
 
+# The admin permissions each role's group holds, given by a migration (0004): every permission of
+# ADMIN_APPS for admins; for the front desk, to read people and the log and to manage visitors and
+# their photos; none for API clients (they have no admin). Superusers hold every permission.
+ADMIN_APPS = ("accounts", "recognition", "insight", "authtoken")
+ROLE_PERMISSIONS: dict[Role, frozenset[str] | None] = {
+    Role.ADMIN: None,
+    Role.FRONT_DESK: frozenset(
+        {
+            "view_employee",
+            "view_visitor",
+            "add_visitor",
+            "change_visitor",
+            "view_facephoto",
+            "add_facephoto",
+            "view_verification",
+        }
+    ),
+    Role.API_CLIENT: frozenset(),
+}
+
+
+def grant_role_permissions(group_model: type, permission_model: type) -> None:
+    """Give each role's group its permissions: the migration passes its historical Group and
+    Permission models, the tests the real ones (a flushed test database loses the groups)."""
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        permissions = permission_model.objects.filter(content_type__app_label__in=ADMIN_APPS)
+        if codenames is not None:
+            permissions = permissions.filter(codename__in=codenames)
+        group.permissions.set(permissions)
+
+
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
     """The roles a user holds; cached on the user object for the request."""
     if not user.is_authenticated:

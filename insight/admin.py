@@ -40,7 +40,10 @@ class ImageAnalysisAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
     def delete_one(self, obj: ImageAnalysis) -> None:
         services.image_delete(analysis=obj)
 
-    @admin.action(description="Analyse the selected images again")
+    def has_analyse_permission(self, request) -> bool:
+        return request.user.has_perm("insight.change_imageanalysis")
+
+    @admin.action(description="Analyse the selected images again", permissions=["analyse"])
     def analyse_again(self, request, queryset):
         for analysis in queryset:
             services.analysis_restart(analysis=analysis)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.roles import Role
+from accounts.roles import Role, grant_role_permissions
 from tests.aws import LambdaInvocations, fake_aws_credentials, media_bucket, on_lambda
 from tests.rekognition_stubs import Rekognition, stubbed_rekognition
 
@@ -68,8 +68,9 @@ def user_with_role(db):
             username or f"user-{role.name.lower() if role else 'norole'}", password="pw-12345678"
         )
         if role:
-            # get_or_create: transactional tests flush the groups the data migration made.
-            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+            # Again: transactional tests flush the groups the data migrations made.
+            grant_role_permissions(Group, Permission)
+            user.groups.add(Group.objects.get(name=role.value))
         return user
 
     return create
