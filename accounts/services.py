@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
@@ -289,3 +290,52 @@ def photo_delete(*, photo: FacePhoto) -> None:
             face_collection().delete_faces([photo.face_id])
         photo.delete()
     photo.image.delete(save=False)
+
+
+# --- the collection against the photos ------------------------------------------------------
+@dataclass(frozen=True)
+class CollectionCheck:
+    """What the face collection holds that no photo accounts for, and the reverse."""
+
+    orphan_face_ids: list[str]  # faces no photo holds: a deletion or erasure the engine missed
+    photo_ids_without_face: list[int]  # photos marked indexed whose face the collection lacks
+
+    @property
+    def consistent(self) -> bool:
+        return not self.orphan_face_ids and not self.photo_ids_without_face
+
+
+def collection_check(*, repair: bool = False) -> CollectionCheck:
+    """Hold the face collection against the photos, and with `repair` put it right: orphan
+    faces are deleted (nobody is admitted by a face without a photo), and photos whose face is
+    missing are indexed again. The faces of people with a photo waiting or being indexed are
+    left alone: their task is about to write them back."""
+    collection = face_collection()
+    faces = dict(collection.faces())  # face id -> person key
+    photos_by_face = dict(FacePhoto.objects.exclude(face_id="").values_list("face_id", "pk"))
+    busy = {
+        str(person_id)
+        for person_id in FacePhoto.objects.filter(
+            state__in=[FacePhoto.State.PENDING, FacePhoto.State.INDEXING]
+        ).values_list("person_id", flat=True)
+    }
+    check = CollectionCheck(
+        orphan_face_ids=sorted(
+            face_id
+            for face_id, person_key in faces.items()
+            if face_id not in photos_by_face and person_key not in busy
+        ),
+        photo_ids_without_face=sorted(
+            photo_id for face_id, photo_id in photos_by_face.items() if face_id not in faces
+        ),
+    )
+    if repair and not check.consistent:
+        collection.delete_faces(check.orphan_face_ids)
+        for photo in FacePhoto.objects.filter(pk__in=check.photo_ids_without_face):
+            photo_reindex(photo=photo)
+        logger.warning(
+            "Collection repaired: %s orphan face(s) deleted, %s photo(s) indexed again.",
+            len(check.orphan_face_ids),
+            len(check.photo_ids_without_face),
+        )
+    return check

@@ -30,6 +30,13 @@ def requeue_stale_photos(event: dict | None = None, context: object = None) -> i
     return services.PHOTO_INDEXING.requeue_stale(index_photo)
 
 
+def repair_collection(event: dict | None = None, context: object = None) -> bool:
+    """Delete faces no photo holds and index again photos whose face is gone: daily on Lambda
+    (a scheduled event), `manage.py check_collection --repair` elsewhere. Returns whether the
+    collection was consistent."""
+    return services.collection_check(repair=True).consistent
+
+
 def photo_stored(name: str) -> None:
     """An enrolment photo's file is stored (S3 event): index its face, unless that is done or
     under way."""

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "recognition",
     "insight",
+    "imagesift",  # the project's own commands (run_scheduled)
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from django.utils.module_loading import import_string
 from moto import mock_aws
 from zappa.utilities import add_event_source
 
+from imagesift.schedule import SCHEDULE, dotted_path
 from tests.aws import REGION, fake_aws_credentials
 from tests.deploy.conftest import REPO, zappa_stage
 
@@ -79,17 +80,14 @@ def test_bucket_events_go_to_a_task_function_of_this_site(stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_scheduled_tasks_purge_probes_daily_and_requeue_stale_work(stage):
+def test_aws_runs_the_same_schedule_as_run_scheduled(stage):
     schedule = {
         event["function"]: event["expression"]
         for event in zappa_stage(stage)["events"]
         if "expression" in event
     }
-    assert schedule == {
-        "recognition.tasks.purge_expired_probes": "rate(1 day)",
-        "accounts.tasks.requeue_stale_photos": "rate(15 minutes)",
-        "insight.tasks.requeue_stale_analyses": "rate(15 minutes)",
-    }
+    assert schedule == {dotted_path(job): rate for rate, jobs in SCHEDULE.items() for job in jobs}
+    assert set(schedule.values()) == {"rate(15 minutes)", "rate(1 day)"}
     assert all(callable(import_string(function)) for function in schedule)
 
 

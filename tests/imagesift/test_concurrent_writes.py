@@ -32,8 +32,15 @@ def test_ten_concurrent_writers_all_succeed_and_leave_nothing_half_written(
 
     def write(number: int) -> int:
         headers = {"Authorization": f"Token {token}"}
-        visit = {"name": f"Visitor {number}", "visit_start": "2026-01-01T09:00:00Z", "visit_end": "2026-01-01T17:00:00Z", "consent_recorded_by": "desk"}
-        created = requests.post(f"{live_server.url}/api/v1/visitors/", headers=headers, json=visit, timeout=120)
+        visit = {
+            "name": f"Visitor {number}",
+            "visit_start": "2026-01-01T09:00:00Z",
+            "visit_end": "2026-01-01T17:00:00Z",
+            "consent_recorded_by": "desk",
+        }
+        created = requests.post(
+            f"{live_server.url}/api/v1/visitors/", headers=headers, json=visit, timeout=120
+        )
         assert created.status_code == 201, created.content
         if number % 2 == 0:
             person, portrait = people[number // 2], portraits[number // 2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -162,6 +162,11 @@ class FaceCollection(abc.ABC):
     @abc.abstractmethod
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         """Remove faces from the collection; unknown ids are ignored."""
+
+    @abc.abstractmethod
+    def faces(self) -> Iterator[tuple[str, str]]:
+        """(face id, person key) of every face the collection holds: what a consistency check
+        holds against the app's photos."""
 
     @abc.abstractmethod
     def forget_person(self, person_key: str) -> None:

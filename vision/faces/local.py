@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,6 +302,10 @@ class LocalFaceCollection(FaceCollection):
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         if face_ids:
             self.store.delete(face_ids)
+
+    def faces(self) -> Iterator[tuple[str, str]]:
+        for person_key, face_id, _ in self.store.vectors():
+            yield face_id, person_key
 
     def forget_person(self, person_key: str) -> None:
         self.store.delete_person(person_key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from botocore.client import BaseClient
@@ -41,6 +41,7 @@ from vision.images import PreparedImage
 logger = logging.getLogger(__name__)
 
 DELETE_BATCH = 4096  # face ids per DeleteFaces call
+LIST_PAGE = 4096  # faces per ListFaces call
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,21 @@ class RekognitionFaceCollection(FaceCollection):
         face_ids = list(face_ids)
         for start in range(0, len(face_ids), DELETE_BATCH):
             self._delete_batch(face_ids[start : start + DELETE_BATCH])
+
+    def faces(self) -> Iterator[tuple[str, str]]:
+        token = ""
+        while True:
+            page = self._call(
+                "list_faces",
+                CollectionId=self.collection_id,
+                MaxResults=LIST_PAGE,
+                **({"NextToken": token} if token else {}),
+            )
+            for face in page.get("Faces", []):
+                yield face["FaceId"], face.get("ExternalImageId", "")
+            token = page.get("NextToken", "")
+            if not token:
+                return
 
     def forget_person(self, person_key: str) -> None:
         """Delete the person's user vector (whatever `IMAGESIFT_REKOGNITION_USE_USERS` says now:
