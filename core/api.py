@@ -1,15 +1,18 @@
-"""API-wide conventions: the error format, cursor pagination, and stored files as responses."""
+"""API-wide conventions: the error format, cursor pagination, request rates, and stored files as
+responses."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from vision.errors import EngineUnavailable, ImageRejected
@@ -48,6 +51,19 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+# The Idempotency-Key a POST of an upload may carry (core/idempotency.py), and what it answers.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    location=OpenApiParameter.HEADER,
+    description="Any unique string: a retry with the same key gets the first answer again "
+    "(header Idempotent-Replayed) and writes nothing twice.",
+)
+IDEMPOTENCY_ERRORS = {
+    status.HTTP_409_CONFLICT: ErrorSerializer,
+    status.HTTP_422_UNPROCESSABLE_ENTITY: ErrorSerializer,
+}
+
 # What an image upload can be refused with (see vision/images.py).
 UPLOAD_ERRORS = {
     status.HTTP_400_BAD_REQUEST: ErrorSerializer,
@@ -82,3 +98,42 @@ def stored_file_response(file: FieldFile) -> HttpResponse:
         response = HttpResponseRedirect(file.url)
         response["Cache-Control"] = "private, no-store"  # the URL it names expires
     return response
+
+
+class PerUserRate(UserRateThrottle):
+    """Requests a minute for each token or session holder: IMAGESIFT_API_RATE, read per request
+    (a class attribute would keep the rate the module was imported with)."""
+
+    def get_rate(self) -> str:
+        return settings.IMAGESIFT_API_RATE
+
+
+class PerAddressRate(AnonRateThrottle):
+    """Requests a minute for each address without a token or session (they are refused, but
+    still cost): IMAGESIFT_API_ANONYMOUS_RATE."""
+
+    def get_rate(self) -> str:
+        return settings.IMAGESIFT_API_ANONYMOUS_RATE
+
+
+# What any operation may answer besides its own results: the OpenAPI document names them all.
+STANDARD_ERRORS = {
+    "400": "Invalid input, or a NUL character in a field",
+    "401": "No valid token or session",
+    "403": "The role does not allow this",
+    "404": "No such object, or no such address",
+    "429": "Too many requests: see Retry-After",
+    "503": "The recognition engine is unavailable: try again",
+}
+
+
+def document_error_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular post-processing hook: every operation documents the errors above, in the
+    API's error format, besides the ones it declares itself."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for path in result["paths"].values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for status_code, description in STANDARD_ERRORS.items():
+                responses.setdefault(status_code, {"description": description, **error})
+    return result

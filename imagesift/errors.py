@@ -1,16 +1,20 @@
 """Error answers that Django, not a view, gives: JSON under /api/ (as the API's own errors are),
-Django's pages elsewhere. Named in urls.py as handler400, handler403, handler404 and handler500."""
+Django's pages elsewhere. Named in urls.py as handler400, handler403, handler404 and handler500,
+and in settings as django-axes' answer to a locked-out sign-in."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
-API_PREFIX = "/api/"
+# Addresses the API's OpenAPI document describes: the API, and the enrolment photos' images.
+API_PREFIXES = ("/api/", "/photos/")
 
 
 def is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith(API_PREFIXES)
 
 
 def api_error(detail: str, code: str, status: int) -> JsonResponse:
@@ -41,3 +45,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if is_api(request):
         return api_error("Something went wrong on our side; it has been logged.", "error", 500)
     return defaults.server_error(request)
+
+
+def login_locked(
+    request: HttpRequest, response: HttpResponse | None, credentials: dict
+) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in: a 429 with Retry-After (the cool-off)."""
+    retry_after = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    if is_api(request):
+        answer: HttpResponse = api_error(LOCKED_DETAIL, "locked_out", 429)
+    else:
+        minutes = max(1, round(retry_after / 60))
+        answer = render(request, "429.html", {"minutes": minutes}, status=429)
+    answer["Retry-After"] = str(retry_after)
+    return answer
+
+
+LOCKED_DETAIL = "Too many failed sign-ins for this user from here; try again later."

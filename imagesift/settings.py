@@ -4,6 +4,7 @@ Each section below is small and named; the README lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "core",
     "accounts",
     "recognition",
     "insight",
@@ -72,7 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "imagesift.middleware.EngineUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "imagesift.urls"
@@ -254,7 +260,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env_int("IMAGESIFT_API_PAGE_SIZE", 50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # 429 with Retry-After past the rate: per token (or session), and per address for requests
+    # without either. Counted in the cache: per process, unless CACHES names a shared one.
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.PerUserRate", "core.api.PerAddressRate"],
 }
+IMAGESIFT_API_RATE = env_str("IMAGESIFT_API_RATE", "600/minute")
+# How long the answer to a POST with an Idempotency-Key is kept, to give again to a retry.
+IMAGESIFT_IDEMPOTENCY_HOURS = env_int("IMAGESIFT_IDEMPOTENCY_HOURS", 24)
+IMAGESIFT_API_ANONYMOUS_RATE = env_str("IMAGESIFT_API_ANONYMOUS_RATE", "60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "ImageSift API",
     "DESCRIPTION": "Face verification for access control, and the people it knows.",
@@ -263,6 +276,10 @@ SPECTACULAR_SETTINGS = {
     # The schema and its Swagger UI are for holders of a role, like the rest of the API.
     "SERVE_PERMISSIONS": ["accounts.roles.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_error_responses",
+    ],
     # Names of the choice sets that several resources have a field of the same name for.
     "ENUM_NAME_OVERRIDES": {
         "VisitorStatusEnum": "accounts.models.Visitor.Status",
@@ -280,6 +297,46 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only, outside development: plain HTTP is redirected, and browsers told (HSTS) to never
+# use it for this host and its subdomains.
+SECURE_SSL_REDIRECT = env_bool("IMAGESIFT_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("IMAGESIFT_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("IMAGESIFT_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("IMAGESIFT_HSTS_PRELOAD", True)
+if env_bool("IMAGESIFT_TRUST_X_FORWARDED_PROTO", False):  # behind a proxy that sets it
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only;
+# images also from blob: (previews) and the S3 bucket (presigned links); no framing at all.
+PRESIGNED_IMAGE_HOSTS = (
+    [IMAGESIFT_S3_ENDPOINT_URL or "https://*.amazonaws.com"] if IMAGESIFT_S3_BUCKET else []
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],  # boxes placed over an image by percentages
+        "img-src": ["'self'", "data:", "blob:", *PRESIGNED_IMAGE_HOSTS],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Sign-in attempts (django-axes): after this many failures for one user name from one address,
+# that pair is locked out (429, Retry-After) for the cool-off time.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("IMAGESIFT_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("IMAGESIFT_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "imagesift.errors.login_locked"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -57,6 +58,13 @@ class Faces:
 @pytest.fixture(scope="session")
 def faces(faces_dir: Path) -> Faces:
     return Faces(faces_dir)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Request rates are counted in the cache: each test starts with none spent."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

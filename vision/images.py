@@ -103,9 +103,9 @@ def prepare_image(upload: IO[bytes] | bytes, *, storage_name: str = "") -> Prepa
         raise ImageRejected("not_an_image", "The file is not an image.") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _bomb("too many pixels") from None  # refused by Pillow before any size is known
-    except (OSError, SyntaxError, ValueError) as error:
+    except (OSError, SyntaxError, ValueError):  # Pillow's own words stay in Pillow
         raise ImageRejected(
-            "corrupt_image", f"The image is truncated or corrupt ({error})."
+            "corrupt_image", "The image is truncated or corrupt: its pixels cannot be read."
         ) from None
 
     min_side = settings.IMAGESIFT_MIN_IMAGE_PX

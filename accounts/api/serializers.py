@@ -10,6 +10,12 @@ from accounts.models import Employee, FacePhoto, Visitor
 # --- output ---------------------------------------------------------------------------------
 class PhotoOutputSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
+    rejection_reason = serializers.ChoiceField(
+        choices=FacePhoto.Rejection.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Why the photo is not indexed; empty when it is, or still waits.",
+    )
 
     class Meta:
         model = FacePhoto
@@ -43,18 +49,22 @@ PERSON_FIELDS = [
 ]
 
 
-class EmployeeOutputSerializer(serializers.ModelSerializer):
-    photos = PhotoOutputSerializer(many=True, read_only=True)
+class PersonOutputSerializer(serializers.ModelSerializer):
+    """What employees and visitors show alike."""
 
+    photos = PhotoOutputSerializer(many=True, read_only=True)
+    email = serializers.CharField(read_only=True, help_text="An e-mail address, or empty.")
+
+
+class EmployeeOutputSerializer(PersonOutputSerializer):
     class Meta:
         model = Employee
         fields = [*PERSON_FIELDS, "staff_number", "department", "active"]
         read_only_fields = fields
 
 
-class VisitorOutputSerializer(serializers.ModelSerializer):
-    photos = PhotoOutputSerializer(many=True, read_only=True)
-    host = serializers.PrimaryKeyRelatedField(read_only=True)
+class VisitorOutputSerializer(PersonOutputSerializer):
+    host = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Visitor

@@ -23,7 +23,15 @@ from accounts.api.serializers import (
 )
 from accounts.models import Employee, FacePhoto, Visitor
 from accounts.roles import EMPLOYEE_MANAGERS, EVERYONE, VISITOR_MANAGERS, HasRole
-from core.api import STORED_FILE_RESPONSES, UPLOAD_ERRORS, ErrorSerializer, stored_file_response
+from core.api import (
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_KEY,
+    STORED_FILE_RESPONSES,
+    UPLOAD_ERRORS,
+    ErrorSerializer,
+    stored_file_response,
+)
+from core.idempotency import idempotent
 
 SEARCH_PARAMETER = OpenApiParameter("search", str, description="Part of a name, email, …")
 
@@ -150,8 +158,11 @@ class _PhotosApi(_PersonPhotoApi):
         return Response(PhotoOutputSerializer(photos, many=True).data)
 
     @extend_schema(
-        request=PhotoUploadSerializer, responses={201: PhotoOutputSerializer, **UPLOAD_ERRORS}
+        request=PhotoUploadSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: PhotoOutputSerializer, **UPLOAD_ERRORS, **IDEMPOTENCY_ERRORS},
     )
+    @idempotent
     def post(self, request, person_id: int):
         person = self._person(person_id)
         payload = PhotoUploadSerializer(data=request.data)

@@ -9,7 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import EVERYONE, IMAGE_DELETERS, IMAGE_UPLOADERS, HasRole
-from core.api import STORED_FILE_RESPONSES, UPLOAD_ERRORS, NewestFirst, stored_file_response
+from core.api import (
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_KEY,
+    STORED_FILE_RESPONSES,
+    UPLOAD_ERRORS,
+    NewestFirst,
+    stored_file_response,
+)
+from core.idempotency import idempotent
 from insight import selectors, services
 from insight.api.serializers import ImageAnalysisSerializer
 from insight.models import ImageAnalysis
@@ -58,16 +66,7 @@ class ImageListCreateApi(generics.ListAPIView):
         description="Analysed images, newest first, in cursor pages. `label` matches a label "
         "or any of its parents (case-insensitive), at `min_confidence` or above; `person` an "
         "enrolled person's face; `moderation` whether any moderation label was found.",
-        parameters=[
-            OpenApiParameter("label", str),
-            OpenApiParameter("min_confidence", float),
-            OpenApiParameter("person", int),
-            OpenApiParameter("moderation", enum=selectors.MODERATION_STATES),
-            OpenApiParameter("status", enum=ImageAnalysis.Status.values),
-            OpenApiParameter("since", str, description="ISO 8601 date-time"),
-            OpenApiParameter("until", str, description="ISO 8601 date-time"),
-            OpenApiParameter("page_size", int),
-        ],
+        parameters=[ImageFilterSerializer, OpenApiParameter("page_size", int)],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -77,8 +76,10 @@ class ImageListCreateApi(generics.ListAPIView):
         "labels, faces (and who they are) and text. Answers 202 at once with the analysis's "
         "URL; poll it until `status` is `done` or `failed`.",
         request=ImageUploadSerializer,
-        responses={202: ImageAnalysisSerializer, **UPLOAD_ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: ImageAnalysisSerializer, **UPLOAD_ERRORS, **IDEMPOTENCY_ERRORS},
     )
+    @idempotent
     def post(self, request):
         payload = self.ImageUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -1,12 +1,13 @@
 """The verification API: verify a face, read the audit log."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.roles import EVERYONE, VERIFIERS, HasRole
-from core.api import UPLOAD_ERRORS
+from core.api import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY, UPLOAD_ERRORS
+from core.idempotency import idempotent
 from recognition import selectors, services
 from recognition.api.serializers import VerificationSerializer
 from recognition.models import Verification
@@ -46,13 +47,7 @@ class VerificationListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         description="The audit log, newest first, filtered by the parameters given.",
-        parameters=[
-            OpenApiParameter("decision", enum=Verification.Decision.values),
-            OpenApiParameter("channel", enum=Verification.Channel.values),
-            OpenApiParameter("person", int),
-            OpenApiParameter("since", str, description="ISO 8601 date-time"),
-            OpenApiParameter("until", str, description="ISO 8601 date-time"),
-        ],
+        parameters=[FilterSerializer],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -61,8 +56,10 @@ class VerificationListCreateApi(generics.ListAPIView):
         description="Verify the face in a photo: who it is and whether they may enter. "
         "Every verification is recorded in the audit log.",
         request=InputSerializer,
-        responses={201: VerificationSerializer, **UPLOAD_ERRORS},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: VerificationSerializer, **UPLOAD_ERRORS, **IDEMPOTENCY_ERRORS},
     )
+    @idempotent
     def post(self, request):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

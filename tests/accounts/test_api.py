@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -152,7 +153,7 @@ def test_admins_may_do_everything(api_as, admin_api, registry, jpeg, admin):
 def test_session_authentication_works_too(user_with_role, registry):
     client = APIClient()
     user_with_role(Role.FRONT_DESK, username="desk")
-    assert client.login(username="desk", password="pw-12345678")
+    assert client.login(request=HttpRequest(), username="desk", password="pw-12345678")
 
     assert client.get(EMPLOYEES).status_code == 200
     response = client.post(VISITORS, {"name": "Walk In", **visit(0, 1)}, format="json")

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import HttpRequest
 from django.test import Client
 
 from accounts.roles import Role
@@ -249,7 +250,7 @@ def test_a_csrf_protected_delete_needs_the_token():
     User.objects.create_superuser("root", password="pw-12345678")
     analysis = pending("cat.jpg")
     client = Client(enforce_csrf_checks=True)
-    client.login(username="root", password="pw-12345678")
+    client.login(request=HttpRequest(), username="root", password="pw-12345678")
 
     assert client.post(f"/images/{analysis.pk}/delete/").status_code == 403
     assert ImageAnalysis.objects.filter(pk=analysis.pk).exists()

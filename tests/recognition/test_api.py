@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -98,7 +99,7 @@ def test_a_superuser_is_an_admin_without_any_group(probe):
 def test_session_login_works_as_well_as_a_token(user_with_role, probe):
     client = APIClient()
     user_with_role(Role.FRONT_DESK, username="desk")
-    assert client.login(username="desk", password="pw-12345678")
+    assert client.login(request=HttpRequest(), username="desk", password="pw-12345678")
 
     response = post_verification(client, probe)
 
@@ -110,7 +111,7 @@ def test_session_login_works_as_well_as_a_token(user_with_role, probe):
 def test_a_session_post_needs_the_csrf_token(user_with_role, probe):
     client = APIClient(enforce_csrf_checks=True)
     user_with_role(Role.FRONT_DESK, username="desk")
-    client.login(username="desk", password="pw-12345678")
+    client.login(request=HttpRequest(), username="desk", password="pw-12345678")
 
     response = post_verification(client, probe)
 

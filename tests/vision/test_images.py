@@ -157,3 +157,12 @@ def test_a_stream_without_a_size_is_cut_at_the_limit(settings, face_jpeg):
     settings.IMAGESIFT_MAX_UPLOAD_MB = 0.005
     refused = rejection(io.BytesIO(face_jpeg))
     assert refused.code == "file_too_large"
+
+
+def test_a_corrupt_image_is_refused_in_our_words_not_pillows(face_jpeg):
+    refused = rejection(face_jpeg[: len(face_jpeg) // 2])
+
+    assert (refused.code, refused.message) == (
+        "corrupt_image",
+        "The image is truncated or corrupt: its pixels cannot be read.",
+    )
