@@ -3,12 +3,13 @@ leaving a face behind a photo that changed meanwhile, and swept up when they wen
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from zappa.asynchronous import route_lambda_task
 
@@ -219,3 +220,39 @@ def test_photos_left_waiting_or_half_indexed_are_indexed_by_the_sweep(faces, set
     assert states == {FacePhoto.State.INDEXED}
     assert StoredFace.objects.count() == 2
     assert tasks.requeue_stale_photos() == 0
+
+
+def test_deletions_racing_indexing_on_two_threads_never_leave_a_face(faces):
+    """Whatever the interleaving: photos deleted, and a person erased, while another thread
+    indexes them. Every face left in the collection belongs to a photo that is still there."""
+    people = faces.people_with(4)[:2]
+    with pytest.MonkeyPatch.context() as lambda_env, on_lambda(lambda_env) as invocations:
+        invocations.expect(8)  # stored, their tasks sent elsewhere: this test runs them
+        stored = [enroll(make_employee(name), *faces.of(name)[:4]) for name in people]
+    photo_ids = [photo.pk for photos in stored for photo in photos]
+
+    def index_them() -> None:
+        for photo_id in photo_ids:
+            services.photo_index(photo_id=photo_id)
+        connections.close_all()
+
+    def delete_them() -> None:
+        for photo_id in photo_ids[1::2]:
+            photo = FacePhoto.objects.filter(pk=photo_id).first()
+            if photo is not None:
+                services.photo_delete(photo=photo)
+        services.person_erase(person=Person.objects.get(pk=stored[1][0].person_id))
+        connections.close_all()
+
+    threads = [threading.Thread(target=index_them), threading.Thread(target=delete_them)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    faces_left = set(map(str, StoredFace.objects.values_list("face_id", flat=True)))
+    held = set(FacePhoto.objects.exclude(face_id="").values_list("face_id", flat=True))
+    assert faces_left == held
+    assert services.collection_check().consistent
+    assert not FacePhoto.objects.filter(pk__in=photo_ids[1::2]).exists()
+    assert not FacePhoto.objects.filter(person_id=stored[1][0].person_id).exists()

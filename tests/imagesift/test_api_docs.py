@@ -65,3 +65,29 @@ def test_swagger_ui_is_served_without_a_cdn(api_as):
         f"{settings.STATIC_URL}drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     )
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_every_operation_documents_the_errors_any_request_may_get(api_as):
+    schema = yaml.safe_load(api_as(Role.API_CLIENT).get("/api/v1/schema/").content)
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            documented = set(operation["responses"])
+            assert {"400", "401", "403", "404", "429", "503"} <= documented, (method, path)
+
+
+def test_blank_values_and_bounds_are_in_the_document(api_as):
+    schema = yaml.safe_load(api_as(Role.API_CLIENT).get("/api/v1/schema/").content)
+    components = schema["components"]["schemas"]
+
+    reason = components["PhotoOutput"]["properties"]["rejection_reason"]
+    choices = [choice["$ref"].rsplit("/", 1)[-1] for choice in reason["oneOf"]]
+    assert "BlankEnum" in choices
+    [min_confidence] = [
+        parameter
+        for parameter in schema["paths"]["/api/v1/images/"]["get"]["parameters"]
+        if parameter["name"] == "min_confidence"
+    ]
+    assert (min_confidence["schema"]["minimum"], min_confidence["schema"]["maximum"]) == (0, 100)
+    upload = schema["paths"]["/api/v1/images/"]["post"]
+    assert "Idempotency-Key" in {parameter["name"] for parameter in upload["parameters"]}

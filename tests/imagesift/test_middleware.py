@@ -86,3 +86,15 @@ def test_too_many_form_fields_under_api_is_a_400_json(api_as, settings):
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_server_error_under_api_is_json_and_says_nothing_of_its_cause(rf):
+    from imagesift.errors import server_error
+
+    api, page = server_error(rf.get("/api/v1/employees/")), server_error(rf.get("/images/"))
+
+    assert (api.status_code, api["Content-Type"]) == (500, "application/json")
+    assert api.content == (
+        b'{"detail": "Something went wrong on our side; it has been logged.", "code": "error"}'
+    )
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
