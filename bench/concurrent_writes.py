@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.verify import site_environment, start_gunicorn, wait_for  # noqa: E402
+
 PORT = 8766
 
 
@@ -37,17 +38,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     return parser.parse_args()
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.3)
-    raise RuntimeError(f"The server did not answer at {url}")
 
 
 def writer(base: str, token: str, number: int, portrait: bytes, image: bytes) -> list[str]:
@@ -104,16 +94,7 @@ def leftovers() -> dict[str, int]:
 def main() -> None:
     args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="imagesift-writes-"))
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "imagesift.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-secret",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-        "IMAGESIFT_MEDIA_ROOT": str(work / "media"),
-        "IMAGESIFT_LOG_LEVEL": "CRITICAL",
-    }
-    os.environ.update(env)
+    env = site_environment(work, f"sqlite:///{work / 'db.sqlite3'}")
     import django
 
     django.setup()
@@ -128,14 +109,7 @@ def main() -> None:
     portraits = [path.read_bytes() for path in sorted((faces / "people").glob("*/1.jpg"))]
     images = [path.read_bytes() for path in sorted((faces / "nonface").glob("*.jpg"))]
 
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "imagesift.wsgi", "--bind", f"127.0.0.1:{PORT}"),
-            *("--workers", str(args.workers), "--timeout", "120", "--log-level", "critical"),
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(PORT, args.workers, env)
     base = f"http://127.0.0.1:{PORT}/api/v1"
     answers: Counter[str] = Counter()
     started = time.perf_counter()

@@ -84,6 +84,8 @@ def setup_django(reuse: bool) -> None:
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-only-secret",
             "DJANGO_ALLOWED_HOSTS": "testserver",
+            "IMAGESIFT_SSL_REDIRECT": "0",  # plain HTTP, in-process
+            "IMAGESIFT_API_RATE": "1000000/minute",
             "DATABASE_URL": f"{SERVER.replace('postgresql', 'postgres')}/{DATABASE}",
             "IMAGESIFT_MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "imagesift-bench-media"),
             "IMAGESIFT_LOG_LEVEL": "WARNING",

@@ -180,6 +180,36 @@ def run_load(url: str, token: str, probes: list[bytes], clients: int, requests: 
     }
 
 
+def site_environment(work: Path, database_url: str) -> dict[str, str]:
+    """The environment of a production-like site (no debugging, plain HTTP on loopback) with
+    its database and media under `work`; also set in this process, which sets the site up."""
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "imagesift.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "IMAGESIFT_SSL_REDIRECT": "0",
+        "IMAGESIFT_API_RATE": "1000000/minute",
+        "DATABASE_URL": database_url,
+        "IMAGESIFT_MEDIA_ROOT": str(work / "media"),
+        "IMAGESIFT_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    return env
+
+
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn serving the site on 127.0.0.1:`port`; stop it with SIGTERM."""
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "imagesift.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(workers), "--timeout", "120", "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
 def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -194,16 +224,7 @@ def wait_for(url: str, seconds: float = 60) -> None:
 def main() -> None:
     args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="imagesift-bench-"))
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "imagesift.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-secret",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": args.database_url or fresh_database_url(work),
-        "IMAGESIFT_MEDIA_ROOT": str(work / "media"),
-        "IMAGESIFT_LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(env)
+    env = site_environment(work, args.database_url or fresh_database_url(work))
     import django
 
     django.setup()
@@ -214,24 +235,7 @@ def main() -> None:
     token = api_token()
 
     port = 8765
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "imagesift.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(port, args.workers, env)
     results = []
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz")
