@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from accounts.models import FacePhoto, StoredFace
 from accounts.roles import Role
@@ -152,3 +153,20 @@ def test_an_image_of_extreme_shape_is_kept_as_a_photo_without_a_face(admin_api):
         "rejected",
         "no_face",
     )
+
+
+def test_a_photo_deleted_while_its_upload_is_answered_is_still_a_201(admin_api, jpeg):
+    """Another request deletes the photo while this one indexes it: the upload was accepted,
+    and is answered so (as stored), never with a 500; no face stays."""
+    employee = make_employee()
+
+    def delete_it(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "accounts_storedface"'):
+            FacePhoto.objects.all().delete()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(delete_it):
+        response = post_photo(admin_api, employee, jpeg)
+
+    assert response.status_code == 201
+    assert not FacePhoto.objects.exists() and not StoredFace.objects.exists()
