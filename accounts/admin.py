@@ -36,8 +36,8 @@ class FacePhotoInline(admin.TabularInline):
     model = FacePhoto
     form = FacePhotoForm
     extra = 1
-    fields = ["preview", "image", "state", "rejection_reason", "face_id", "indexed_at"]
-    readonly_fields = ["preview", "state", "rejection_reason", "face_id", "indexed_at"]
+    fields = ["preview", "image", "state", "rejection_reason", "face_model", "indexed_at"]
+    readonly_fields = ["preview", "state", "rejection_reason", "face_model", "indexed_at"]
 
     @admin.display(description="Photo")
     def preview(self, photo: FacePhoto) -> str:
@@ -183,8 +183,16 @@ class FacePhotoAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
     """Every photo with its index state, to find and fix rejected ones; photos are added on
     their person's page."""
 
-    list_display = ["id", "person", "state", "rejection_reason", "face_id", "created_at"]
-    list_filter = ["state", "rejection_reason", "person__kind"]
+    list_display = [
+        "id",
+        "person",
+        "state",
+        "rejection_reason",
+        "face_model",
+        "face_id",
+        "created_at",
+    ]
+    list_filter = ["state", "rejection_reason", "face_model", "person__kind"]
     search_fields = ["person__name", "face_id"]
     list_select_related = ["person"]
     actions = ["reindex", "remove_face"]

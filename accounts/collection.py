@@ -21,9 +21,9 @@ class DatabaseFaceStore:
     """`vision`'s `FaceVectorStore` in the database: each change moves the collection's version
     in the same transaction, so that every process reloads its copy."""
 
-    def add(self, *, person_key: str, vector: bytes) -> str:
+    def add(self, *, person_key: str, vector: bytes, model: str) -> str:
         with transaction.atomic():
-            stored = StoredFace.objects.create(person_key=person_key, vector=vector)
+            stored = StoredFace.objects.create(person_key=person_key, vector=vector, model=model)
             _bump_version()
         return str(stored.face_id)
 
@@ -48,10 +48,11 @@ class DatabaseFaceStore:
             or 0
         )
 
-    def vectors(self) -> Iterator[tuple[str, str, bytes]]:
-        rows = StoredFace.objects.order_by("person_key", "face_id").values_list(
-            "person_key", "face_id", "vector"
-        )
+    def vectors(self, model: str | None = None) -> Iterator[tuple[str, str, bytes]]:
+        rows = StoredFace.objects.order_by("person_key", "face_id")
+        if model is not None:
+            rows = rows.filter(model=model)
+        rows = rows.values_list("person_key", "face_id", "vector")
         for person_key, face_id, vector in rows.iterator(chunk_size=5000):
             yield person_key, str(face_id), bytes(vector)
 

@@ -116,6 +116,9 @@ class FacePhoto(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     rejection_reason = models.CharField(max_length=32, choices=Rejection.choices, blank=True)
     face_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # The face model (or Rekognition collection) that indexed it: another than the collection's
+    # own means the photo needs indexing again (`manage.py reindex`).
+    face_model = models.CharField(max_length=100, blank=True)
     face_box = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -134,6 +137,7 @@ class StoredFace(models.Model):
 
     face_id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person_key = models.CharField(max_length=64, db_index=True)
+    model = models.CharField(max_length=64, db_index=True)  # the face model that made it
     vector = models.BinaryField()  # float32, little-endian
     created_at = models.DateTimeField(default=timezone.now)
 

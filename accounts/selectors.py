@@ -73,3 +73,9 @@ def photo_for_display(person: Person) -> FacePhoto | None:
 def photo_id_for_file(name: str) -> int | None:
     """The id of the photo stored under this storage name, or None."""
     return FacePhoto.objects.filter(image=name).values_list("pk", flat=True).first()
+
+
+def photos_needing_reindex(model_key: str) -> QuerySet[FacePhoto]:
+    """Photos indexed by another face model (or collection) than `model_key`: the collection
+    does not search their faces until they are indexed again (`manage.py reindex`)."""
+    return FacePhoto.objects.filter(state=FacePhoto.State.INDEXED).exclude(face_model=model_key)

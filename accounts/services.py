@@ -209,6 +209,7 @@ def _index_result(photo: FacePhoto, collection: FaceCollection) -> dict[str, Any
     """The photo's new state: indexed with its face, or rejected with the reason."""
     result: dict[str, Any] = {
         "face_id": "",
+        "face_model": "",
         "face_box": None,
         "indexed_at": None,
         "rejection_reason": "",
@@ -230,6 +231,7 @@ def _index_result(photo: FacePhoto, collection: FaceCollection) -> dict[str, Any
     return result | {
         "state": FacePhoto.State.INDEXED,
         "face_id": indexed.face_id,
+        "face_model": collection.model_key,
         "face_box": indexed.face.box.as_dict(),
         "indexed_at": timezone.now(),
     }

@@ -97,6 +97,7 @@ def run(faces_dir: Path, enrolled_per_person: int) -> list[dict]:
                     "matched": people.get(verification.person_id),
                     "similarity": verification.similarity,
                     "no_face": verification.decision == "no_face",
+                    "ms": verification.duration_ms,
                 }
             )
     return rows
@@ -145,7 +146,7 @@ def main() -> None:
         rows = run(Path(args.faces_dir), k)
         print(f"\nK={k} photo(s) enrolled per person (default threshold {default:g})")
         print(f"{'threshold':>9} {'correct':>8} {'wrong':>7} {'unknown':>8}")
-        for threshold in sorted({*range(70, 91, 2), *range(int(default) - 3, int(default) + 4)}):
+        for threshold in sorted({*range(30, 61, 2), *range(int(default) - 3, int(default) + 4)}):
             r = rates(rows, threshold)
             mark = " <- default" if threshold == default else ""
             print(
@@ -153,6 +154,13 @@ def main() -> None:
                 f"{r['unknown_accept']:>8.3f}{mark}"
             )
         summary[str(k)] = rates(rows, default)
+        secure = next(
+            threshold / 2
+            for threshold in range(2 * int(default), 201)
+            if rates(rows, threshold / 2)["unknown_accept"] == 0
+        )
+        summary[str(k)]["no_stranger_accepted_from"] = {"threshold": secure} | rates(rows, secure)
+        print(f"no stranger accepted from threshold {secure:g}: {rates(rows, secure)}")
     print(json.dumps({"threshold": default, "enrolled_photos": summary}))
 
 

@@ -107,18 +107,23 @@ def pad_gallery(total: int) -> int:
     import numpy as np
     from django.db import transaction
 
-    from accounts.collection import _bump_version
+    from accounts.collection import _bump_version, face_collection
     from accounts.models import StoredFace
 
+    model_key = face_collection().model_key
     missing = total - StoredFace.objects.count()
     rng = np.random.default_rng(total)
     with transaction.atomic():
         for start in range(0, max(missing, 0), 5000):
             size = min(5000, missing - start)
             vectors = rng.normal(0, 1, (size, 128)).astype("<f4")
-            vectors *= 0.6 / np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             StoredFace.objects.bulk_create(
-                StoredFace(person_key=f"synthetic-{uuid.uuid4().hex[:12]}", vector=v.tobytes())
+                StoredFace(
+                    person_key=f"synthetic-{uuid.uuid4().hex[:12]}",
+                    vector=v.tobytes(),
+                    model=model_key,
+                )
                 for v in vectors
             )
         _bump_version()

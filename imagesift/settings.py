@@ -173,12 +173,14 @@ if IMAGESIFT_SERVE_STATIC:
 
 # --- engine -----------------------------------------------------------------------------------
 IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")
-# Similarity (0-100) a face needs to be taken as an enrolled person; measured on ../shared/faces.
-IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 80.0)
-# Enrolment quality gates: a face smaller (px), blurrier or darker (0-255) is rejected.
+# Similarity (0-100, 100 times the cosine of two face vectors) a face needs to be taken as an
+# enrolled person, on the local engine; measured on ../shared/faces (README, "Accuracy").
+IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 42.0)
+# Enrolment quality gates: a face smaller (px), blurrier (variance of the Laplacian of the
+# aligned face) or darker (mean, 0-255) is rejected.
 IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 40)
-IMAGESIFT_MIN_SHARPNESS = env_float("IMAGESIFT_MIN_SHARPNESS", 6.0)
-IMAGESIFT_MIN_BRIGHTNESS = env_float("IMAGESIFT_MIN_BRIGHTNESS", 30.0)
+IMAGESIFT_MIN_SHARPNESS = env_float("IMAGESIFT_MIN_SHARPNESS", 20.0)
+IMAGESIFT_MIN_BRIGHTNESS = env_float("IMAGESIFT_MIN_BRIGHTNESS", 40.0)
 
 # --- aws --------------------------------------------------------------------------------------
 # The region of the Rekognition collection (and of the S3 bucket it reads photos from); empty:

@@ -57,8 +57,8 @@ class FacePersonSerializer(serializers.Serializer):
 class FaceSerializer(serializers.Serializer):
     box = BoxSerializer()
     confidence = serializers.FloatField(
-        help_text="The detector's confidence on the engine's own scale: 0-100 on Rekognition, "
-        "dlib's HOG score (about 0-3) on the local engine."
+        help_text="The detector's confidence, 0-100 (YuNet's score on the local engine, "
+        "Rekognition's on AWS)."
     )
     person = FacePersonSerializer(allow_null=True, help_text="Null: nobody enrolled.")
     similarity = serializers.FloatField(allow_null=True)

@@ -19,10 +19,22 @@ class Verdict:
     reason: str
 
 
-def decide(person: Person | None, *, face_found: bool, now: datetime) -> Verdict:
-    """The decision for a probe whose best match above the threshold is `person` (or none)."""
+def decide(
+    person: Person | None, *, face_found: bool, now: datetime, unsearched_photos: int = 0
+) -> Verdict:
+    """The decision for a probe whose best match above the threshold is `person` (or none).
+
+    `unsearched_photos` counts photos indexed by another face model: an unknown then may be
+    someone whose photos wait for `manage.py reindex`, and the desk should be told so."""
     if not face_found:
         return Verdict(Decision.NO_FACE, "no usable face in the image")
+    if person is None and unsearched_photos:
+        photos = "1 photo was" if unsearched_photos == 1 else f"{unsearched_photos} photos were"
+        return Verdict(
+            Decision.UNKNOWN,
+            f"no enrolled person matches, but {photos} indexed by another face model and "
+            "not searched until `manage.py reindex` runs",
+        )
     if person is None:
         return Verdict(Decision.UNKNOWN, "no enrolled person matches")
     if person.denied:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.collection import face_collection
 from accounts.models import Person
-from accounts.selectors import people_by_keys
+from accounts.selectors import people_by_keys, photos_needing_reindex
 from recognition.decisions import decide
 from recognition.models import Verification
 from vision.faces.base import FaceCollection
@@ -37,7 +37,13 @@ def verification_perform(
     people = people_by_keys(match.person_key for match in search.matches)
     match = next((match for match in search.matches if match.person_key in people), None)
     person = people[match.person_key] if match else None
-    verdict = decide(person, face_found=search.face is not None, now=timezone.now())
+    face_found = search.face is not None
+    unsearched_photos = (
+        photos_needing_reindex(collection.model_key).count() if face_found and not person else 0
+    )
+    verdict = decide(
+        person, face_found=face_found, now=timezone.now(), unsearched_photos=unsearched_photos
+    )
     return verification_record(
         image=image,
         collection=collection,

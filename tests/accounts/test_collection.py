@@ -33,9 +33,9 @@ def test_the_local_engine_keeps_its_vectors_in_this_apps_store(settings):
 
 
 def test_every_change_moves_the_version_and_nothing_else_does():
-    first = STORE.add(person_key="7", vector=VECTOR)
+    first = STORE.add(person_key="7", vector=VECTOR, model="test-model")
     start = STORE.version()
-    STORE.add(person_key="7", vector=VECTOR)
+    STORE.add(person_key="7", vector=VECTOR, model="test-model")
     after_adding = STORE.version()
     STORE.delete([first, "not-a-face-id"])
     after_deleting = STORE.version()
@@ -50,8 +50,8 @@ def test_every_change_moves_the_version_and_nothing_else_does():
 
 
 def test_the_vectors_come_back_grouped_by_person():
-    bob = STORE.add(person_key="2", vector=VECTOR)
-    ada = STORE.add(person_key="1", vector=bytes(16))
+    bob = STORE.add(person_key="2", vector=VECTOR, model="test-model")
+    ada = STORE.add(person_key="1", vector=bytes(16), model="test-model")
 
     assert list(STORE.vectors()) == [("1", ada, bytes(16)), ("2", bob, VECTOR)]
 
@@ -59,7 +59,7 @@ def test_the_vectors_come_back_grouped_by_person():
 def test_a_lost_version_row_starts_again_high_not_at_one():
     CollectionVersion.objects.all().delete()
 
-    STORE.add(person_key="7", vector=VECTOR)
+    STORE.add(person_key="7", vector=VECTOR, model="test-model")
 
     assert STORE.version() > 2**32  # a random start: no process's cached copy can match it
 
@@ -70,7 +70,9 @@ def test_faces_without_a_photo_and_photos_without_a_face_are_found_and_repaired(
     jackie = make_employee("Jackie Chan")
     kept, lost = enroll(jackie, *faces.of("Jackie_Chan")[:2])
     StoredFace.objects.filter(face_id=lost.face_id).delete()  # the engine lost it
-    orphan = STORE.add(person_key="999999", vector=VECTOR)  # an erasure the engine missed
+    orphan = STORE.add(
+        person_key="999999", vector=VECTOR, model="test-model"
+    )  # an erasure the engine missed
 
     check = services.collection_check()
 
@@ -88,13 +90,15 @@ def test_faces_without_a_photo_and_photos_without_a_face_are_found_and_repaired(
 def test_the_face_of_a_photo_under_way_is_no_orphan():
     person = make_employee()
     FacePhoto.objects.create(person=person, image="photos/1/a.jpg", state="indexing")
-    STORE.add(person_key=str(person.pk), vector=VECTOR)  # written back in a moment
+    STORE.add(
+        person_key=str(person.pk), vector=VECTOR, model="test-model"
+    )  # written back in a moment
 
     assert services.collection_check().consistent
 
 
 def test_check_collection_says_what_is_wrong_and_repairs_it_when_asked():
-    orphan = STORE.add(person_key="999999", vector=VECTOR)
+    orphan = STORE.add(person_key="999999", vector=VECTOR, model="test-model")
     out = StringIO()
 
     with pytest.raises(CommandError, match="run with --repair"):

@@ -1,4 +1,4 @@
-"""The people commands: `import_people` with real photos, and `create_demo_admin`."""
+"""The people commands with real photos: `import_people`, `reindex` and `create_demo_admin`."""
 
 import shutil
 from datetime import UTC, datetime
@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from accounts.management.commands.import_people import staff_number_for
-from accounts.models import Employee, FacePhoto, Person, Visitor
-from tests.factories import make_employee
+from accounts.models import CollectionVersion, Employee, FacePhoto, Person, StoredFace, Visitor
+from recognition.models import Verification
+from tests.factories import enroll, make_employee, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -236,3 +238,54 @@ def test_demo_admin_takes_name_and_password_from_the_environment(monkeypatch):
     admin = User.objects.get()
     assert admin.username == "desk-admin" and admin.is_superuser
     assert admin.check_password("second-password-2")
+
+
+def run_reindex(*args: str) -> str:
+    stdout = StringIO()
+    call_command("reindex", *args, "--no-progress", stdout=stdout)
+    return stdout.getvalue()
+
+
+def index_with_an_older_model(photos: list[FacePhoto]) -> None:
+    """What an upgrade leaves: photos and vectors of the model the collection used before."""
+    FacePhoto.objects.filter(pk__in=[photo.pk for photo in photos]).update(
+        face_model="dlib-resnet-v1"
+    )
+    StoredFace.objects.update(model="dlib-resnet-v1")
+    CollectionVersion.objects.update(version=F("version") + 1)
+
+
+def test_photos_of_an_older_model_are_not_searched_until_reindexed(faces):
+    name = faces.people_with(4)[0]
+    person = make_employee(name)
+    photos = enroll(person, *faces.of(name)[:2])
+    assert [photo.state for photo in photos] == [FacePhoto.State.INDEXED] * 2
+    index_with_an_older_model(photos)
+
+    unknown = verify(faces.of(name)[3])
+    assert unknown.decision == Verification.Decision.UNKNOWN
+    assert "2 photos were indexed by another face model" in unknown.reason
+
+    assert "indexed again by sface-2021dec-int8bq: 2 of 2" in run_reindex()
+    assert set(person.photos.values_list("state", "face_model")) == {
+        (FacePhoto.State.INDEXED, "sface-2021dec-int8bq")
+    }
+    assert set(StoredFace.objects.values_list("model", flat=True)) == {"sface-2021dec-int8bq"}
+    recognised = verify(faces.of(name)[3])
+    assert (recognised.decision, recognised.person_id) == (
+        Verification.Decision.EMPLOYEE,
+        person.pk,
+    )
+    assert "nothing to do" in run_reindex()
+
+
+def test_reindex_all_indexes_every_photo_again(faces):
+    name = faces.people_with(4)[0]
+    photos = enroll(make_employee(name), *faces.of(name)[:2])
+    old_face_ids = {photo.face_id for photo in photos}
+
+    assert "2 of 2" in run_reindex("--all")
+
+    new_face_ids = set(FacePhoto.objects.values_list("face_id", flat=True))
+    assert len(new_face_ids) == 2 and not new_face_ids & old_face_ids
+    assert StoredFace.objects.count() == 2

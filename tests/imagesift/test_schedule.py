@@ -33,7 +33,7 @@ def test_every_15_minutes_work_left_waiting_is_done(faces, settings):
 
 
 def test_daily_the_collection_is_repaired_and_expired_probes_purged():
-    STORE.add(person_key="999999", vector=bytes(16))
+    STORE.add(person_key="999999", vector=bytes(16), model="test-model")
     out = StringIO()
 
     call_command("run_scheduled", "--every", "daily", stdout=out)

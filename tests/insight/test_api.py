@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -209,7 +210,10 @@ def test_a_face_of_an_enrolled_person_is_searchable_by_person(api_client, faces)
     found = api_client.get(URL, {"person": jackie.pk}).json()["results"]
     assert [item["id"] for item in found] == [body["id"]]
     [face] = found[0]["faces"]
-    assert face["person"]["name"] == "Jackie Chan" and face["similarity"] >= 80
+    assert (
+        face["person"]["name"] == "Jackie Chan"
+        and face["similarity"] >= settings.IMAGESIFT_MATCH_THRESHOLD
+    )
 
 
 def test_the_schema_describes_the_analysis_document(api_client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -78,7 +79,7 @@ def test_faces_are_found_and_matched_to_enrolled_people(faces):
     analysis = submit(faces.of("Jackie_Chan")[3].read_bytes())
 
     [face] = AnalysisFace.objects.filter(analysis=analysis)
-    assert face.person_id == jackie.pk and face.similarity >= 80
+    assert face.person_id == jackie.pk and face.similarity >= settings.IMAGESIFT_MATCH_THRESHOLD
     assert 0 < face.box["width"] < 1 and 0 <= face.box["left"] < 1
     document = analysis_document(analysis)
     assert document["faces"][0]["person"] == {

@@ -109,3 +109,10 @@ def test_a_visit_that_has_ended_is_refused():
 def test_a_person_of_no_known_kind_is_an_error():
     with pytest.raises(TypeError):
         decide(Person(name="Nobody"), face_found=True, now=NOW)
+
+
+def test_an_unknown_face_says_when_photos_wait_for_reindexing():
+    outcome = decide(None, face_found=True, now=NOW, unsearched_photos=3)
+    assert outcome.decision == Decision.UNKNOWN
+    assert "3 photos were indexed by another face model" in outcome.reason
+    assert "manage.py reindex" in outcome.reason

@@ -1,9 +1,10 @@
 """One contract, every engine: the same scenarios against `local` and `rekognition`.
 
-`local` runs dlib on the real photos. `rekognition` is the real engine whose boto3 client is
-answered by botocore's Stubber: each scenario queues what Rekognition answers for those photos,
-and Stubber checks the engine's requests (and those answers) against AWS's service model. The
-assertions are the same for both: what the engine reports, and what the service decides.
+`local` runs YuNet + SFace on the real photos. `rekognition` is the real engine whose boto3
+client is answered by botocore's Stubber: each scenario queues what Rekognition answers for those
+photos, and Stubber checks the engine's requests (and those answers) against AWS's service
+model. The assertions are the same for both: what the engine reports, and what the service
+decides.
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def test_the_service_decides_the_same_on_every_engine(contract, faces, person):
     # Each row says what the match was judged by.
     assert recognised.match_threshold == contract.engine.match_threshold
     assert recognised.face_model == contract.engine.model_name
-    assert recognised.face_model.startswith(("dlib", "Amazon Rekognition"))
+    assert recognised.face_model.startswith(("YuNet", "Amazon Rekognition"))
 
 
 @pytest.mark.django_db(transaction=True)

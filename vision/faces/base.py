@@ -108,8 +108,8 @@ class FaceVectorStore(Protocol):
     `vision` imports no app. `version` moves on every change, so that each process knows when
     to reload what it keeps in memory."""
 
-    def add(self, *, person_key: str, vector: bytes) -> str:
-        """Keep a vector; returns its new face id."""
+    def add(self, *, person_key: str, vector: bytes, model: str) -> str:
+        """Keep a vector made by `model`; returns its new face id."""
 
     def delete(self, face_ids: Sequence[str]) -> None: ...
 
@@ -117,14 +117,18 @@ class FaceVectorStore(Protocol):
 
     def version(self) -> int: ...
 
-    def vectors(self) -> Iterable[tuple[str, str, bytes]]:
-        """(person key, face id, vector) of every face, ordered by person key then face id."""
+    def vectors(self, model: str | None = None) -> Iterable[tuple[str, str, bytes]]:
+        """(person key, face id, vector) of every face (made by `model`, when given), ordered
+        by person key then face id."""
 
 
 class FaceCollection(abc.ABC):
     """Detect, index, search and delete faces in one face collection."""
 
     name: str  # the engine's name, as IMAGESIFT_ENGINE gives it
+    # What faces are recorded as indexed by: a photo indexed under another key (an earlier
+    # model, another collection) must be indexed again to be found.
+    model_key: str
 
     @property
     @abc.abstractmethod

