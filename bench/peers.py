@@ -145,8 +145,10 @@ def main() -> None:
         "ms_per_photo": round(statistics.median(peer_ms), 1),
     }
 
-    print(f"\n{args.enrol} photo(s) enrolled per person, {peer_default['genuine_probes']} "
-          f"enrolled probes, {peer_default['unknown_probes']} strangers")
+    print(
+        f"\n{args.enrol} photo(s) enrolled per person, {peer_default['genuine_probes']} "
+        f"enrolled probes, {peer_default['unknown_probes']} strangers"
+    )
     print(f"{'':34} {'correct':>8} {'wrong':>7} {'strangers':>9} {'ms/photo':>9}")
     for label, point, ms in (
         (f"ImageSift local, threshold {default:g}", ours["default"], ours["ms_per_photo"]),
@@ -164,8 +166,16 @@ def main() -> None:
         ),
         "peer_ms_per_photo_over_ours": round(peer["ms_per_photo"] / ours["ms_per_photo"], 2),
     }
-    print(json.dumps({"enrolled_photos": args.enrol, "imagesift": ours, "face_recognition": peer,
-                      "ratios": ratios}))
+    print(
+        json.dumps(
+            {
+                "enrolled_photos": args.enrol,
+                "imagesift": ours,
+                "face_recognition": peer,
+                "ratios": ratios,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
