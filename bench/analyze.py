@@ -26,6 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# One BLAS thread per process, as manage.py and wsgi.py set it: OpenBLAS's idle threads would
+# otherwise spin after each product and slow the models that run next (measured: faces 38 ms
+# instead of 22 after the labels step).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(ROOT))
 
 SIDE = 640

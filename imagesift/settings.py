@@ -173,6 +173,9 @@ if IMAGESIFT_SERVE_STATIC:
 
 # --- engine -----------------------------------------------------------------------------------
 IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")
+# Load the engine's models (and the face gallery) when a server process starts (imagesift/wsgi.py)
+# rather than on its first request.
+IMAGESIFT_WARM_START = env_bool("IMAGESIFT_WARM_START", True)
 # Similarity (0-100, 100 times the cosine of two face vectors) a face needs to be taken as an
 # enrolled person, on the local engine; measured on ../shared/faces (README, "Accuracy").
 IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 42.0)

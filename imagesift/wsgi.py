@@ -10,3 +10,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagesift.settings")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402  (configured by the line above)
+
+if settings.IMAGESIFT_WARM_START:
+    from imagesift.warm_start import warm_start
+
+    warm_start()

@@ -70,7 +70,8 @@ def lambda_handler(
     (tmp_path / "zappa_settings.py").write_text(module)
     monkeypatch.syspath_prepend(str(tmp_path))
     packaged = importlib.import_module("zappa_settings")
-    for name in [*packaged.ENVIRONMENT_VARIABLES, "SERVERTYPE", "FRAMEWORK", "PROJECT", "STAGE"]:
+    handler_sets = ["SERVERTYPE", "FRAMEWORK", "PROJECT", "STAGE", "DJANGO_SETTINGS_MODULE"]
+    for name in [*packaged.ENVIRONMENT_VARIABLES, *handler_sets]:
         monkeypatch.delenv(name, raising=False)  # restored after, whatever the handler sets
     monkeypatch.setattr(zappa_handler.LambdaHandler, "_LambdaHandler__instance", None)
     root_level = logging.getLogger().level

@@ -58,6 +58,10 @@ class ImageAnalyser(abc.ABC):
 
     name: str  # the engine's name, as IMAGESIFT_ENGINE gives it
 
+    def warm_up(self) -> None:
+        """Load now what the first analysis would otherwise wait for (its models)."""
+        return None  # nothing, unless an engine says otherwise
+
     @abc.abstractmethod
     def detect_labels(
         self, image: PreparedImage, *, min_confidence: float, max_labels: int

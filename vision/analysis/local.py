@@ -260,6 +260,14 @@ class LocalImageAnalyser(ImageAnalyser):
 
     name = "local"
 
+    def warm_up(self) -> None:
+        """Every model loaded, and run once on a blank image (a first run sets up buffers)."""
+        models.load_all()
+        blank = PreparedImage(content=b"", format="JPEG", pixels=Image.new("RGB", (320, 240)))
+        self.detect_labels(blank, min_confidence=100, max_labels=1)
+        self.detect_moderation_labels(blank, min_confidence=100)
+        self.detect_text(blank, min_confidence=100)
+
     def detect_labels(
         self, image: PreparedImage, *, min_confidence: float, max_labels: int
     ) -> list[Label]:

