@@ -9,7 +9,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts import services
+from accounts import selectors, services
+from accounts.collection import face_collection
 from accounts.models import Employee, FacePhoto, Person, Visitor
 from core.admin import DeletesThroughServices, ViewAndDeleteOnly
 from vision.errors import ImageRejected
@@ -32,12 +33,18 @@ class FacePhotoForm(forms.ModelForm):
         return image
 
 
+@admin.display(boolean=True, description="Needs re-index")
+def needs_reindex(photo: FacePhoto) -> bool:
+    """Indexed by another face model than the collection's: not searched until indexed again."""
+    return selectors.photo_needs_reindex(photo, face_collection().model_key)
+
+
 class FacePhotoInline(admin.TabularInline):
     model = FacePhoto
     form = FacePhotoForm
     extra = 1
-    fields = ["preview", "image", "state", "rejection_reason", "face_model", "indexed_at"]
-    readonly_fields = ["preview", "state", "rejection_reason", "face_model", "indexed_at"]
+    fields = ["preview", "image", "state", "rejection_reason", needs_reindex, "indexed_at"]
+    readonly_fields = ["preview", "state", "rejection_reason", needs_reindex, "indexed_at"]
 
     @admin.display(description="Photo")
     def preview(self, photo: FacePhoto) -> str:
@@ -178,6 +185,23 @@ class VisitorAdmin(PersonAdmin):
     )
 
 
+class NeedsReindexFilter(admin.SimpleListFilter):
+    """Photos indexed by another face model than the collection's: not searched until indexed
+    again (`manage.py reindex`, or the action here)."""
+
+    title = "needs re-index"
+    parameter_name = "needs_reindex"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        stale = selectors.photos_needing_reindex(face_collection().model_key)
+        return queryset.filter(pk__in=stale.values("pk"))
+
+
 @admin.register(FacePhoto)
 class FacePhotoAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
     """Every photo with its index state, to find and fix rejected ones; photos are added on
@@ -189,10 +213,11 @@ class FacePhotoAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
         "state",
         "rejection_reason",
         "face_model",
+        needs_reindex,
         "face_id",
         "created_at",
     ]
-    list_filter = ["state", "rejection_reason", "face_model", "person__kind"]
+    list_filter = ["state", NeedsReindexFilter, "rejection_reason", "face_model", "person__kind"]
     search_fields = ["person__name", "face_id"]
     list_select_related = ["person"]
     actions = ["reindex", "remove_face"]

@@ -79,3 +79,8 @@ def photos_needing_reindex(model_key: str) -> QuerySet[FacePhoto]:
     """Photos indexed by another face model (or collection) than `model_key`: the collection
     does not search their faces until they are indexed again (`manage.py reindex`)."""
     return FacePhoto.objects.filter(state=FacePhoto.State.INDEXED).exclude(face_model=model_key)
+
+
+def photo_needs_reindex(photo: FacePhoto, model_key: str) -> bool:
+    """One photo's answer to `photos_needing_reindex`."""
+    return photo.state == FacePhoto.State.INDEXED and photo.face_model != model_key

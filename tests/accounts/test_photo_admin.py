@@ -94,3 +94,19 @@ def test_deleting_photos_removes_faces_and_files(admin, photos):
     for name in ("indexed", "no_face"):
         image = photos[name].image
         assert not image.storage.exists(image.name)
+
+
+def test_photos_of_an_older_face_model_show_as_needing_a_reindex(admin, photos):
+    FacePhoto.objects.filter(pk=photos["indexed"].pk).update(face_model="dlib-resnet-v1")
+
+    page = admin.get(PHOTOS, {"needs_reindex": "yes"}).content.decode()
+    assert rows(page, photos) == {"indexed"}
+    person_page = admin.get(
+        f"/admin/accounts/employee/{photos['indexed'].person_id}/change/"
+    ).content.decode()
+    assert "Needs re-index" in person_page and 'alt="True"' in person_page
+
+    admin.post(
+        PHOTOS, {"action": "reindex", "_selected_action": [photos["indexed"].pk]}, follow=True
+    )
+    assert rows(admin.get(PHOTOS, {"needs_reindex": "yes"}).content.decode(), photos) == set()
