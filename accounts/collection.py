@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 from django.db import transaction
-from django.db.models import F
 
 from accounts.models import CollectionVersion, StoredFace
 from vision.faces import face_collection as vision_face_collection
@@ -74,10 +73,11 @@ def _is_uuid(face_id: str) -> bool:
 
 
 def _bump_version() -> None:
-    updated = CollectionVersion.objects.filter(name=COLLECTION).update(version=F("version") + 1)
+    """A new random version for every change, never a count: a count starts again after a
+    restored backup or a flushed test database, and would name a gallery snapshot (in a process
+    or on disk) of other faces."""
+    updated = CollectionVersion.objects.filter(name=COLLECTION).update(version=secrets.randbits(62))
     if not updated:
-        # A random start: a row recreated at 1 (flushed test database, restored backup) could
-        # count up to the version of a gallery a process still caches, and serve stale faces.
         CollectionVersion.objects.get_or_create(
             name=COLLECTION, defaults={"version": secrets.randbits(62)}
         )

@@ -176,6 +176,9 @@ IMAGESIFT_ENGINE = env_str("IMAGESIFT_ENGINE", "local")
 # Load the engine's models (and the face gallery) when a server process starts (imagesift/wsgi.py)
 # rather than on its first request.
 IMAGESIFT_WARM_START = env_bool("IMAGESIFT_WARM_START", True)
+# Where the local engine's processes share their gallery snapshot (memory-mapped files, one copy
+# per machine instead of one per worker); empty: each process keeps its own copy in memory.
+IMAGESIFT_GALLERY_DIR = env_str("IMAGESIFT_GALLERY_DIR", str(BASE_DIR / "var" / "gallery"))
 # Similarity (0-100, 100 times the cosine of two face vectors) a face needs to be taken as an
 # enrolled person, on the local engine; measured on ../shared/faces (README, "Accuracy").
 IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 42.0)

@@ -13,6 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="imagesift-test-media-")
+IMAGESIFT_GALLERY_DIR = tempfile.mkdtemp(prefix="imagesift-test-gallery-")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: work on several threads (analyze --concurrency) needs SQLite's real
     # locking, which a shared in-memory database does not have.

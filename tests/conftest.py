@@ -67,6 +67,12 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _own_gallery_snapshots(settings, tmp_path):
+    """Each test's local collection shares its snapshots in a folder of its own."""
+    settings.IMAGESIFT_GALLERY_DIR = str(tmp_path / "gallery")
+
+
 @pytest.fixture
 def user_with_role(db):
     """A factory of users holding one role (or none)."""

@@ -105,8 +105,9 @@ class QualityGate:
 
 class FaceVectorStore(Protocol):
     """Where an embedded collection keeps its face vectors: an app's tables, handed in, so that
-    `vision` imports no app. `version` moves on every change, so that each process knows when
-    to reload what it keeps in memory."""
+    `vision` imports no app. `version` takes a value never used before on every change, so
+    that each process knows when to reload what it keeps, and a snapshot named by it is never
+    one of other faces."""
 
     def add(self, *, person_key: str, vector: bytes, model: str) -> str:
         """Keep a vector made by `model`; returns its new face id."""

@@ -1,10 +1,11 @@
 """The embedded `local` face collection: YuNet + SFace (`local_models`), vectors kept in the
 `FaceVectorStore` an app hands in (database rows).
 
-Each process keeps the vectors of the current model as one float32 matrix and reloads it when the
-store's version changes (another process may have changed it). Every vector is stored with the
-key of the model that made it, and a search only ever compares vectors of one model: faces
-indexed by an earlier model wait for `manage.py reindex`.
+Each process uses the vectors of the current model as one float32 matrix (`gallery`: shared by
+the processes of a machine through memory-mapped snapshot files, IMAGESIFT_GALLERY_DIR) and
+reloads it when the store's version changes (another process may have changed it). Every vector
+is stored with the key of the model that made it, and a search only ever compares vectors of one
+model: faces indexed by an earlier model wait for `manage.py reindex`.
 
 Scoring, measured on ../shared/faces (README, "Accuracy"): similarity is 100 times the cosine of
 two unit vectors; a person scores the mean of their two best enrolled photos (their one photo,
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -34,12 +35,12 @@ from vision.faces.base import (
     IndexedFace,
     QualityGate,
 )
+from vision.faces.gallery import Gallery
+from vision.faces.gallery import load as load_gallery
 from vision.images import PreparedImage
 
 MODEL_KEY = "sface-2021dec-int8bq"  # stored with every vector this engine makes
-DESCRIPTOR_SIZE = 128
 MAX_DISTANCE_RATIO = 0.95
-CANDIDATE_PHOTOS = 64  # nearest photos whose people are scored (more only when needed)
 # An enrolment photo's subject is its largest face, as on Rekognition. Other faces may show
 # (a bystander, a crowd behind a portrait) if each is under this share of the subject's area
 # (under ~77 % of its width) or less sure than this to be a face (half a face cut off by the
@@ -67,71 +68,6 @@ def _detected(found: models.Found) -> DetectedFace:
     )
 
 
-@dataclass(frozen=True)
-class _Gallery:
-    """One immutable snapshot of the collection, grouped by person for per-person scoring."""
-
-    version: int
-    vectors: np.ndarray  # (faces, 128) float32, unit-normalised, rows grouped by person
-    face_ids: np.ndarray
-    person_keys: np.ndarray  # one per person
-    person_starts: np.ndarray  # index of each person's first row in `vectors`, and the end
-    row_people: np.ndarray  # the person (index) of each row
-
-    @classmethod
-    def load(cls, version: int, store: FaceVectorStore) -> _Gallery:
-        rows = list(store.vectors(model=MODEL_KEY))
-        vectors = np.zeros((len(rows), DESCRIPTOR_SIZE), dtype=np.float32)
-        for row, (_, _, vector) in enumerate(rows):
-            vectors[row] = np.frombuffer(vector, dtype="<f4")
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        keys = np.array([key for key, _, _ in rows], dtype=object)
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(rows) else []
-        bounds = np.r_[starts, len(rows)].astype(np.intp)
-        return cls(
-            version=version,
-            vectors=vectors,
-            face_ids=np.array([str(face_id) for _, face_id, _ in rows], dtype=object),
-            person_keys=keys[starts],
-            person_starts=bounds,
-            row_people=np.repeat(np.arange(len(starts)), np.diff(bounds)),
-        )
-
-    def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
-        """(person key, face id of their best photo, score) of the `count` best people, best
-        first. A person's score is the mean cosine of their two best photos (their one photo's
-        with only one): a stranger rarely resembles two photos of someone.
-
-        Only the people owning the nearest photos are scored. That is exact: nobody else has a
-        photo nearer than the farthest of those, so nobody else can score more."""
-        if not len(self.vectors):
-            return []
-        cosines = self.vectors @ query
-        candidate_rows = CANDIDATE_PHOTOS
-        while True:
-            if candidate_rows >= len(cosines):
-                people, floor = np.arange(len(self.person_keys)), -np.inf
-            else:
-                rows = np.argpartition(-cosines, candidate_rows - 1)[:candidate_rows]
-                people, floor = np.unique(self.row_people[rows]), cosines[rows].min()
-            scored = sorted((self._score(cosines, person) for person in people), reverse=True)
-            if (len(scored) >= count and scored[count - 1][0] >= floor) or floor == -np.inf:
-                break
-            candidate_rows *= 8
-        return [
-            (self.person_keys[person], self.face_ids[best_row], score)
-            for score, person, best_row in scored[:count]
-        ]
-
-    def _score(self, cosines: np.ndarray, person: int) -> tuple[float, int, int]:
-        start, end = self.person_starts[person], self.person_starts[person + 1]
-        own = cosines[start:end]
-        if len(own) == 1:
-            return float(own[0]), int(person), int(start)
-        second, best = np.argpartition(-own, 1)[1::-1] if len(own) > 2 else np.argsort(own)
-        return float(own[best] + own[second]) / 2, int(person), int(start + best)
-
-
 class LocalFaceCollection(FaceCollection):
     """YuNet + SFace faces, kept in the store an app hands in."""
 
@@ -140,7 +76,7 @@ class LocalFaceCollection(FaceCollection):
 
     def __init__(self, *, store: FaceVectorStore) -> None:
         self.store = store
-        self._gallery: _Gallery | None = None
+        self._gallery: Gallery | None = None
         self._reload_lock = threading.Lock()
 
     @property
@@ -243,7 +179,7 @@ class LocalFaceCollection(FaceCollection):
     def forget_person(self, person_key: str) -> None:
         self.store.delete_person(person_key)
 
-    def _current_gallery(self) -> _Gallery:
+    def _current_gallery(self) -> Gallery:
         """The faces as one matrix, reloaded when the store's version has moved."""
         version = self.store.version()
         gallery = self._gallery
@@ -251,7 +187,13 @@ class LocalFaceCollection(FaceCollection):
             with self._reload_lock:
                 gallery = self._gallery
                 if gallery is None or gallery.version != version:
-                    gallery = self._gallery = _Gallery.load(version, self.store)
+                    folder = settings.IMAGESIFT_GALLERY_DIR
+                    gallery = self._gallery = load_gallery(
+                        version,
+                        self.store.vectors(model=MODEL_KEY),
+                        model=MODEL_KEY,
+                        folder=Path(folder) if folder else None,
+                    )
         return gallery
 
 

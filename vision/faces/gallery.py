@@ -1,0 +1,159 @@
+"""The local collection's faces as one matrix, grouped by person, and how processes share it.
+
+A gallery is a snapshot of one version of the collection. With a snapshot folder configured,
+the first process to need a version writes it there as .npy files (under a file lock, so one
+process reads the database while the others wait) and every process memory-maps them: the
+vectors sit once in the page cache of the machine, not once per worker. Older snapshots are
+deleted as soon as a newer one is written (a process still reading one keeps its mapping), so
+the vectors of an erased person do not stay on disk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DESCRIPTOR_SIZE = 128
+CANDIDATE_PHOTOS = 64  # nearest photos whose people are scored (more only when needed)
+LOAD_BLOCK_ROWS = 65_536
+ARRAYS = ("vectors", "face_ids", "person_keys", "person_starts", "row_people")
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """One immutable snapshot of the collection, grouped by person for per-person scoring."""
+
+    version: int
+    vectors: np.ndarray  # (faces, 128) float32, unit-normalised, rows grouped by person
+    face_ids: np.ndarray  # bytes, one per row
+    person_keys: np.ndarray  # bytes, one per person
+    person_starts: np.ndarray  # index of each person's first row in `vectors`, and the end
+    row_people: np.ndarray  # the person (index) of each row
+
+    @classmethod
+    def from_rows(cls, version: int, rows: Iterable[tuple[str, str, bytes]]) -> Gallery:
+        """A gallery of (person key, face id, float32 vector) rows ordered by person key. The
+        vectors are copied block by block and the keys kept as bytes: at a million faces, a
+        Python object per row would take more memory than the vectors."""
+        blocks, keys, face_ids = [], [], []
+        block = np.empty((LOAD_BLOCK_ROWS, DESCRIPTOR_SIZE), dtype=np.float32)
+        filled = 0
+        for person_key, face_id, vector in rows:
+            if filled == LOAD_BLOCK_ROWS:
+                blocks.append(block)
+                block, filled = np.empty_like(block), 0
+            block[filled] = np.frombuffer(vector, dtype="<f4")
+            keys.append(person_key.encode())
+            face_ids.append(face_id.encode())
+            filled += 1
+        vectors = np.concatenate([*blocks, block[:filled]])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        row_keys = np.array(keys, dtype=bytes) if keys else np.zeros(0, dtype="S1")
+        starts = np.flatnonzero(np.r_[True, row_keys[1:] != row_keys[:-1]]) if keys else []
+        bounds = np.r_[starts, len(row_keys)].astype(np.intp)
+        return cls(
+            version=version,
+            vectors=vectors,
+            face_ids=np.array(face_ids, dtype=bytes) if face_ids else np.zeros(0, dtype="S1"),
+            person_keys=row_keys[starts],
+            person_starts=bounds,
+            row_people=np.repeat(np.arange(len(starts)), np.diff(bounds)),
+        )
+
+    def save(self, folder: Path) -> None:
+        for name in ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @classmethod
+    def open(cls, version: int, folder: Path) -> Gallery:
+        """A saved gallery, memory-mapped (shared with every process that maps it)."""
+        arrays = {
+            name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            for name in ARRAYS
+        }
+        return cls(version=version, **arrays)
+
+    def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
+        """(person key, face id of their best photo, score) of the `count` best people, best
+        first. A person's score is the mean cosine of their two best photos (their one photo's
+        with only one): a stranger rarely resembles two photos of someone.
+
+        Only the people owning the nearest photos are scored. That is exact: nobody else has a
+        photo nearer than the farthest of those, so nobody else can score more."""
+        if not len(self.vectors):
+            return []
+        cosines = self.vectors @ query
+        candidate_rows = CANDIDATE_PHOTOS
+        while True:
+            if candidate_rows >= len(cosines):
+                people, floor = np.arange(len(self.person_keys)), -np.inf
+            else:
+                rows = np.argpartition(-cosines, candidate_rows - 1)[:candidate_rows]
+                people, floor = np.unique(self.row_people[rows]), cosines[rows].min()
+            scored = sorted((self._score(cosines, person) for person in people), reverse=True)
+            if (len(scored) >= count and scored[count - 1][0] >= floor) or floor == -np.inf:
+                break
+            candidate_rows *= 8
+        return [
+            (self.person_keys[person].decode(), self.face_ids[best_row].decode(), score)
+            for score, person, best_row in scored[:count]
+        ]
+
+    def _score(self, cosines: np.ndarray, person: int) -> tuple[float, int, int]:
+        start, end = self.person_starts[person], self.person_starts[person + 1]
+        own = cosines[start:end]
+        if len(own) == 1:
+            return float(own[0]), int(person), int(start)
+        second, best = np.argpartition(-own, 1)[1::-1] if len(own) > 2 else np.argsort(own)
+        return float(own[best] + own[second]) / 2, int(person), int(start + best)
+
+
+def load(
+    version: int, rows: Iterable[tuple[str, str, bytes]], *, model: str, folder: Path | None
+) -> Gallery:
+    """The gallery of `version`: in this process only without a snapshot folder, else the
+    shared snapshot, written first by whichever process gets there first."""
+    if folder is None:
+        return Gallery.from_rows(version, rows)
+    snapshot = folder / f"{model}-{version}"
+    if not (snapshot / "complete").exists():
+        with _locked(folder):
+            if not (snapshot / "complete").exists():
+                _write(Gallery.from_rows(version, rows), snapshot)
+                _delete_older(folder, model, keep=snapshot)
+    return Gallery.open(version, snapshot)
+
+
+def _write(gallery: Gallery, snapshot: Path) -> None:
+    """Write into a fresh folder beside it, then rename: readers see all files or none."""
+    partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=snapshot.parent))
+    gallery.save(partial)
+    (partial / "complete").touch()
+    os.rename(partial, snapshot)
+
+
+def _delete_older(folder: Path, model: str, *, keep: Path) -> None:
+    for other in folder.glob(f"{model}-*"):
+        if other != keep:
+            shutil.rmtree(other, ignore_errors=True)
+    for partial in folder.glob(".partial-*"):  # left by a process that died mid-write
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
