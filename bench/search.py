@@ -4,8 +4,10 @@ For each gallery size, worker processes (default: one per core, as gunicorn runs
 local collection's gallery from a face store of synthetic unit vectors (one person per face) and
 search it with probes near an enrolled face; each reports its median search time and its
 resident memory (RSS, and PSS, which splits shared pages among the processes sharing them).
-Twice: with the gallery shared through a snapshot folder (the default set-up), and with a copy
-in each process (IMAGESIFT_GALLERY_DIR empty). Prints a table, then one JSON line.
+Three ways: exact search of a gallery shared through a snapshot folder (the default set-up up to
+IMAGESIFT_EXACT_SEARCH_MAX_FACES), int8 candidates scored exactly (the default past it; with how
+often its three best people are exactly those of exact search), and exact search of a copy in
+each process (IMAGESIFT_GALLERY_DIR empty). Prints a table, then one JSON line.
 
     .venv/bin/python bench/search.py [--faces 100000,1000000] [--workers 2] [--searches 200]
 """
@@ -13,6 +15,7 @@ in each process (IMAGESIFT_GALLERY_DIR empty). Prints a table, then one JSON lin
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -26,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as manage.py and wsgi.py set it
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as manage.py and wsgi.py set them
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagesift.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
@@ -70,8 +74,16 @@ def memory_mb() -> dict[str, float]:
     return {"rss_mb": round(fields["Rss"], 1), "pss_mb": round(fields["Pss"], 1)}
 
 
-def worker(faces: int, searches: int, gallery_dir: str, ready, start, results) -> None:
+MODES = {  # name: (shared snapshot, int8 candidates)
+    "exact": (True, False),
+    "int8": (True, True),
+    "own copy": (False, False),
+}
+
+
+def worker(faces: int, searches: int, mode: str, gallery_dir: str, ready, start, results) -> None:
     os.environ["IMAGESIFT_GALLERY_DIR"] = gallery_dir
+    os.environ["IMAGESIFT_EXACT_SEARCH_MAX_FACES"] = str(0 if MODES[mode][1] else faces)
     import django
 
     django.setup()
@@ -93,15 +105,22 @@ def worker(faces: int, searches: int, gallery_dir: str, ready, start, results) -
     ready.put(True)
     start.wait()
     memory = memory_mb()  # while every worker is alive and has the gallery mapped
-    times_ms, found = [], 0
+    times_ms, found, answers = [], 0, []
     for probe, target in zip(probes, targets, strict=True):
         started = time.perf_counter()
         nearest = gallery.closest_people(probe, 3)
         times_ms.append((time.perf_counter() - started) * 1000)
         found += nearest[0][0] == f"person-{target:08d}"
+        answers.append([key for key, _, _ in nearest])
+    exact = dataclasses.replace(gallery, int8_codes=None)
+    agreed = sum(
+        [key for key, _, _ in exact.closest_people(probe, 3)] == answer
+        for probe, answer in zip(probes, answers, strict=True)
+    )
     results.put(
         {
             "search_ms_p50": round(statistics.median(times_ms), 2),
+            "same_top3_as_exact": round(agreed / searches, 3),
             "load_s": round(load_s, 1),
             "recall_at_1": round(found / searches, 3),
             **memory,
@@ -109,11 +128,14 @@ def worker(faces: int, searches: int, gallery_dir: str, ready, start, results) -
     )
 
 
-def measure(faces: int, workers: int, searches: int, gallery_dir: str) -> dict:
+def measure(faces: int, workers: int, searches: int, mode: str, gallery_dir: str) -> dict:
     context = multiprocessing.get_context("spawn")
     ready, results, start = context.Queue(), context.Queue(), context.Event()
     processes = [
-        context.Process(target=worker, args=(faces, searches, gallery_dir, ready, start, results))
+        context.Process(
+            target=worker,
+            args=(faces, searches, mode, gallery_dir, ready, start, results),
+        )
         for _ in range(workers)
     ]
     for process in processes:
@@ -126,10 +148,11 @@ def measure(faces: int, workers: int, searches: int, gallery_dir: str) -> dict:
         process.join()
     return {
         "faces": faces,
-        "shared": bool(gallery_dir),
+        "search": mode,
         "workers": workers,
         "search_ms_p50": round(statistics.median(a["search_ms_p50"] for a in answers), 2),
         "recall_at_1": min(a["recall_at_1"] for a in answers),
+        "same_top3_as_exact": min(a["same_top3_as_exact"] for a in answers),
         "load_s": max(a["load_s"] for a in answers),
         "rss_mb_per_worker": max(a["rss_mb"] for a in answers),
         "pss_mb_per_worker": max(a["pss_mb"] for a in answers),
@@ -140,19 +163,19 @@ def main() -> None:
     args = parse_args()
     rows = []
     print(
-        f"{'faces':>9} {'gallery':>9} {'workers':>7} {'ms/search':>9} {'recall@1':>8} "
-        f"{'load s':>7} {'RSS MB':>7} {'PSS MB':>7}"
+        f"{'faces':>9} {'search':>9} {'workers':>7} {'ms/search':>9} {'recall@1':>8} "
+        f"{'as exact':>8} {'load s':>7} {'RSS MB':>7} {'PSS MB':>7}"
     )
     for faces in (int(n) for n in args.faces.split(",")):
-        for shared in (True, False):
+        for mode, (shared, _) in MODES.items():
             gallery_dir = tempfile.mkdtemp(prefix="imagesift-bench-gallery-") if shared else ""
-            row = measure(faces, args.workers, args.searches, gallery_dir)
+            row = measure(faces, args.workers, args.searches, mode, gallery_dir)
             if shared:
                 shutil.rmtree(gallery_dir, ignore_errors=True)
             rows.append(row)
             print(
-                f"{faces:>9} {'shared' if shared else 'own copy':>9} {row['workers']:>7} "
-                f"{row['search_ms_p50']:>9} {row['recall_at_1']:>8} {row['load_s']:>7} "
+                f"{faces:>9} {mode:>9} {row['workers']:>7} {row['search_ms_p50']:>9} "
+                f"{row['recall_at_1']:>8} {row['same_top3_as_exact']:>8} {row['load_s']:>7} "
                 f"{row['rss_mb_per_worker']:>7} {row['pss_mb_per_worker']:>7}",
                 flush=True,
             )

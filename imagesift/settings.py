@@ -179,6 +179,9 @@ IMAGESIFT_WARM_START = env_bool("IMAGESIFT_WARM_START", True)
 # Where the local engine's processes share their gallery snapshot (memory-mapped files, one copy
 # per machine instead of one per worker); empty: each process keeps its own copy in memory.
 IMAGESIFT_GALLERY_DIR = env_str("IMAGESIFT_GALLERY_DIR", str(BASE_DIR / "var" / "gallery"))
+# Past this many faces, the local engine picks candidates from int8 codes of the vectors (a
+# quarter of the bytes to read) and scores them exactly; up to it, every vector is scanned.
+IMAGESIFT_EXACT_SEARCH_MAX_FACES = env_int("IMAGESIFT_EXACT_SEARCH_MAX_FACES", 150_000)
 # Similarity (0-100, 100 times the cosine of two face vectors) a face needs to be taken as an
 # enrolled person, on the local engine; measured on ../shared/faces (README, "Accuracy").
 IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 42.0)

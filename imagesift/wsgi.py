@@ -5,9 +5,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagesift.settings")
-# One worker process per core: numpy's BLAS must not start threads of its own that compete
-# with the other workers (measured: a third less throughput with 4 clients, bench/verify.py).
+# One worker process per core: numpy's BLAS and faiss's OpenMP must not start threads
+# that compete with the other workers (measured: a third less throughput with 4 clients,
+# bench/verify.py).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 application = get_wsgi_application()
 

@@ -44,8 +44,29 @@ def test_scoring_only_the_nearest_photos_owners_is_exact(people):
             query = gallery.vectors[rng.integers(len(gallery.vectors))] + 0.4 * query / 11
         query /= np.linalg.norm(query)
         for count in (1, 3):
-            found = [(k, f, round(s, 5)) for k, f, s in gallery.closest_people(query, count)]
-            assert found == every_person_scored(gallery, query, count)
+            expected = every_person_scored(gallery, query, count)
+            assert rounded(gallery.closest_people(query, count)) == expected
+
+
+def test_int8_codes_pick_the_same_people_and_scores_stay_exact(tmp_path):
+    rows = random_rows(3000, most_photos=3)
+    exact = Gallery.from_rows(1, rows)
+    built = Gallery.from_rows(1, rows, exact_search_max_faces=100)
+    built.save(tmp_path)
+    opened = Gallery.open(1, tmp_path)
+    assert exact.int8_codes is None
+    assert built.int8_codes is not None and opened.int8_codes is not None
+
+    for _ in range(30):
+        query = exact.vectors[rng.integers(len(exact.vectors))] + rng.standard_normal(128) / 11
+        query = (query / np.linalg.norm(query)).astype(np.float32)
+        expected = rounded(exact.closest_people(query, 3))
+        assert rounded(built.closest_people(query, 3)) == expected
+        assert rounded(opened.closest_people(query, 3)) == expected
+
+
+def test_a_gallery_up_to_the_limit_is_searched_exactly_without_codes():
+    assert Gallery.from_rows(1, random_rows(50, 1), exact_search_max_faces=50).int8_codes is None
 
 
 def test_an_empty_gallery_finds_nobody():
@@ -117,6 +138,10 @@ def test_without_a_snapshot_folder_each_process_keeps_its_own_copy(settings, db,
 
     assert not isinstance(gallery.vectors, np.memmap)
     assert len(gallery.vectors) == 1
+
+
+def rounded(found: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
+    return [(key, face_id, round(score, 5)) for key, face_id, score in found]
 
 
 def image_of(path: Path):

@@ -6,6 +6,12 @@ process reads the database while the others wait) and every process memory-maps 
 vectors sit once in the page cache of the machine, not once per worker. Older snapshots are
 deleted as soon as a newer one is written (a process still reading one keeps its mapping), so
 the vectors of an erased person do not stay on disk.
+
+Past IMAGESIFT_EXACT_SEARCH_MAX_FACES faces, a scan of every float32 vector costs more than the
+10 ms a search may take (it reads 512 MB at a million faces: memory bandwidth, not arithmetic, is
+the limit). Such a gallery also carries the vectors as int8 codes (faiss's scalar quantiser, a
+quarter of the bytes): the codes pick the nearest photos, and their people are then scored
+exactly from the float32 vectors. bench/search.py reports its agreement with exact search.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +32,7 @@ DESCRIPTOR_SIZE = 128
 CANDIDATE_PHOTOS = 64  # nearest photos whose people are scored (more only when needed)
 LOAD_BLOCK_ROWS = 65_536
 ARRAYS = ("vectors", "face_ids", "person_keys", "person_starts", "row_people")
+INT8_FILE = "int8-codes.faiss"
 
 
 @dataclass(frozen=True)
@@ -37,12 +45,20 @@ class Gallery:
     person_keys: np.ndarray  # bytes, one per person
     person_starts: np.ndarray  # index of each person's first row in `vectors`, and the end
     row_people: np.ndarray  # the person (index) of each row
+    int8_codes: Any = None  # a faiss IndexScalarQuantizer of `vectors`, for large galleries
 
     @classmethod
-    def from_rows(cls, version: int, rows: Iterable[tuple[str, str, bytes]]) -> Gallery:
-        """A gallery of (person key, face id, float32 vector) rows ordered by person key. The
-        vectors are copied block by block and the keys kept as bytes: at a million faces, a
-        Python object per row would take more memory than the vectors."""
+    def from_rows(
+        cls,
+        version: int,
+        rows: Iterable[tuple[str, str, bytes]],
+        *,
+        exact_search_max_faces: int | None = None,
+    ) -> Gallery:
+        """A gallery of (person key, face id, float32 vector) rows ordered by person key, with
+        int8 codes past `exact_search_max_faces`. The vectors are copied block by block and the
+        keys kept as bytes: at a million faces, a Python object per row would take more memory
+        than the vectors."""
         blocks, keys, face_ids = [], [], []
         block = np.empty((LOAD_BLOCK_ROWS, DESCRIPTOR_SIZE), dtype=np.float32)
         filled = 0
@@ -66,11 +82,20 @@ class Gallery:
             person_keys=row_keys[starts],
             person_starts=bounds,
             row_people=np.repeat(np.arange(len(starts)), np.diff(bounds)),
+            int8_codes=(
+                _int8_codes(vectors)
+                if exact_search_max_faces is not None and len(vectors) > exact_search_max_faces
+                else None
+            ),
         )
 
     def save(self, folder: Path) -> None:
         for name in ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        if self.int8_codes is not None:
+            import faiss
+
+            faiss.write_index(self.int8_codes, str(folder / INT8_FILE))
 
     @classmethod
     def open(cls, version: int, folder: Path) -> Gallery:
@@ -79,7 +104,12 @@ class Gallery:
             name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
             for name in ARRAYS
         }
-        return cls(version=version, **arrays)
+        int8_codes = None
+        if (folder / INT8_FILE).exists():
+            import faiss
+
+            int8_codes = faiss.read_index(str(folder / INT8_FILE), faiss.IO_FLAG_MMAP_IFC)
+        return cls(version=version, **arrays, int8_codes=int8_codes)
 
     def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
         """(person key, face id of their best photo, score) of the `count` best people, best
@@ -90,15 +120,17 @@ class Gallery:
         photo nearer than the farthest of those, so nobody else can score more."""
         if not len(self.vectors):
             return []
-        cosines = self.vectors @ query
+        cosines = self.vectors @ query if self.int8_codes is None else None
         candidate_rows = CANDIDATE_PHOTOS
         while True:
-            if candidate_rows >= len(cosines):
+            if candidate_rows >= len(self.vectors):
                 people, floor = np.arange(len(self.person_keys)), -np.inf
             else:
-                rows = np.argpartition(-cosines, candidate_rows - 1)[:candidate_rows]
-                people, floor = np.unique(self.row_people[rows]), cosines[rows].min()
-            scored = sorted((self._score(cosines, person) for person in people), reverse=True)
+                rows, floor = self._nearest_rows(query, cosines, candidate_rows)
+                people = np.unique(self.row_people[rows])
+            scored = sorted(
+                (self._score(query, cosines, person) for person in people), reverse=True
+            )
             if (len(scored) >= count and scored[count - 1][0] >= floor) or floor == -np.inf:
                 break
             candidate_rows *= 8
@@ -107,27 +139,60 @@ class Gallery:
             for score, person, best_row in scored[:count]
         ]
 
-    def _score(self, cosines: np.ndarray, person: int) -> tuple[float, int, int]:
+    def _nearest_rows(
+        self, query: np.ndarray, cosines: np.ndarray | None, count: int
+    ) -> tuple[np.ndarray, float]:
+        """The `count` nearest rows and the (approximate, with int8 codes) cosine of the
+        farthest of them."""
+        if cosines is None:
+            approximate, rows = self.int8_codes.search(query.reshape(1, -1), count)
+            return rows[0][rows[0] >= 0], float(approximate[0].min())
+        rows = np.argpartition(-cosines, count - 1)[:count]
+        return rows, float(cosines[rows].min())
+
+    def _score(
+        self, query: np.ndarray, cosines: np.ndarray | None, person: int
+    ) -> tuple[float, int, int]:
         start, end = self.person_starts[person], self.person_starts[person + 1]
-        own = cosines[start:end]
+        own = cosines[start:end] if cosines is not None else self.vectors[start:end] @ query
         if len(own) == 1:
             return float(own[0]), int(person), int(start)
         second, best = np.argpartition(-own, 1)[1::-1] if len(own) > 2 else np.argsort(own)
         return float(own[best] + own[second]) / 2, int(person), int(start + best)
 
 
+def _int8_codes(vectors: np.ndarray) -> Any:
+    """The vectors as 8-bit codes (a range per dimension), searchable by inner product."""
+    import faiss
+
+    codes = faiss.IndexScalarQuantizer(
+        vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    codes.train(vectors)
+    codes.add(vectors)
+    return codes
+
+
 def load(
-    version: int, rows: Iterable[tuple[str, str, bytes]], *, model: str, folder: Path | None
+    version: int,
+    rows: Iterable[tuple[str, str, bytes]],
+    *,
+    model: str,
+    folder: Path | None,
+    exact_search_max_faces: int | None = None,
 ) -> Gallery:
     """The gallery of `version`: in this process only without a snapshot folder, else the
     shared snapshot, written first by whichever process gets there first."""
     if folder is None:
-        return Gallery.from_rows(version, rows)
+        return Gallery.from_rows(version, rows, exact_search_max_faces=exact_search_max_faces)
     snapshot = folder / f"{model}-{version}"
     if not (snapshot / "complete").exists():
         with _locked(folder):
             if not (snapshot / "complete").exists():
-                _write(Gallery.from_rows(version, rows), snapshot)
+                gallery = Gallery.from_rows(
+                    version, rows, exact_search_max_faces=exact_search_max_faces
+                )
+                _write(gallery, snapshot)
                 _delete_older(folder, model, keep=snapshot)
     return Gallery.open(version, snapshot)
 

@@ -193,6 +193,7 @@ class LocalFaceCollection(FaceCollection):
                         self.store.vectors(model=MODEL_KEY),
                         model=MODEL_KEY,
                         folder=Path(folder) if folder else None,
+                        exact_search_max_faces=settings.IMAGESIFT_EXACT_SEARCH_MAX_FACES,
                     )
         return gallery
 
