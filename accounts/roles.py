@@ -24,9 +24,10 @@ IMAGE_UPLOADERS = EVERYONE
 IMAGE_DELETERS = frozenset({Role.ADMIN, Role.API_CLIENT})
 
 
-# The admin permissions each role's group holds, given by a migration (0004): every permission of
-# ADMIN_APPS for admins; for the front desk, to read people and the log and to manage visitors and
-# their photos; none for API clients (they have no admin). Superusers hold every permission.
+# The admin permissions each role's group holds, given by migrations (0004, 0006): every
+# permission of ADMIN_APPS for admins; for the front desk, to read people and the log, to manage
+# visitors and their photos, and to mark decisions; none for API clients (they have no admin).
+# Superusers hold every permission.
 ADMIN_APPS = ("accounts", "recognition", "insight", "authtoken")
 ROLE_PERMISSIONS: dict[Role, frozenset[str] | None] = {
     Role.ADMIN: None,
@@ -39,6 +40,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str] | None] = {
             "view_facephoto",
             "add_facephoto",
             "view_verification",
+            "view_decisionfeedback",
+            "add_decisionfeedback",
         }
     ),
     Role.API_CLIENT: frozenset(),
@@ -54,6 +57,18 @@ def grant_role_permissions(group_model: type, permission_model: type) -> None:
         if codenames is not None:
             permissions = permissions.filter(codename__in=codenames)
         group.permissions.set(permissions)
+
+
+def grant_in_migration(apps, schema_editor) -> None:
+    """The migrations' step: create the permissions (they exist only after post_migrate), then
+    grant them with the migration's historical models."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    grant_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:

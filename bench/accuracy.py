@@ -5,6 +5,12 @@ other photos (should be accepted as that person) and every photo of `unknown/` (
 rejected). Prints the trade-off curve and, as the last line, one JSON object with
 correct/wrong/unknown acceptance at the default threshold.
 
+The deny list: everyone enrolled is then put on it and every probe verified again, with the
+deny-list threshold at 0 so that the nearest denied person's similarity is recorded. A denied
+person's probe is caught when it is answered `denied` or `possible_denied`; a stranger is
+flagged by mistake the same way. Every enrolled person denied is the worst case for strangers
+(each is compared with the whole gallery; a real deny list is much shorter).
+
 The service runs with the threshold at 0, so that every probe's best match and similarity are
 recorded; acceptance at a threshold T is then `similarity >= T`, the service's own rule.
 
@@ -52,10 +58,12 @@ def photos_of(folder: Path) -> list[Path]:
     )
 
 
-def run(faces_dir: Path, enrolled_per_person: int) -> tuple[list[dict], list[float]]:
-    """Enrol, probe, and return one row per probe (truth, matched person, similarity) and the
+def run(
+    faces_dir: Path, enrolled_per_person: int
+) -> tuple[list[dict], list[float], dict[str, list[dict]]]:
+    """Enrol, probe, and return one row per probe (truth, matched person, similarity), the
     time each enrolment took (ms: storing the photo, then indexing it once the transaction
-    commits, in-process as `make run` does)."""
+    commits, in-process as `make run` does), and the deny-list rows of each deny list."""
     from django.core.management import call_command
     from django.db import transaction
     from django.test.utils import override_settings
@@ -116,7 +124,55 @@ def run(faces_dir: Path, enrolled_per_person: int) -> tuple[list[dict], list[flo
                     "ms": verification.duration_ms,
                 }
             )
-    return rows, enrolment_ms
+    names = sorted(people.values())
+    deny_rows = {"everyone": deny_list_pass(probes, names)}
+    deny_rows["10 people"] = [  # each person in one of the lists, every stranger against each
+        row
+        for start in range(len(names) // 10)
+        for row in deny_list_pass(probes, names[start :: len(names) // 10])
+    ]
+    return rows, enrolment_ms, deny_rows
+
+
+def deny_list_pass(probes: list[tuple[Path, str | None]], denied: list[str]) -> list[dict]:
+    """Verify the denied people's probes and the strangers with `denied` on the deny list and
+    its threshold at 0 (so that the nearest denied person's similarity is recorded)."""
+    from django.test.utils import override_settings
+
+    from accounts.models import Person
+    from recognition.services import verification_perform
+
+    Person.objects.update(denied=False)
+    Person.objects.filter(name__in=denied).update(denied=True)
+    rows = []
+    with override_settings(IMAGESIFT_DENY_LIST_THRESHOLD=0.0, IMAGESIFT_PROBE_RETENTION_DAYS=0):
+        for path, truth in probes:
+            if truth is None or truth in denied:
+                verification = verification_perform(upload=path.read_bytes(), channel="cli")
+                rows.append(
+                    {
+                        "truth": truth,
+                        "decision": verification.decision,
+                        "similarity": verification.similarity,
+                    }
+                )
+    return rows
+
+
+def deny_list_rates(rows: list[dict], threshold: float) -> dict:
+    """Denied people's probes caught and strangers flagged, at a deny-list threshold."""
+
+    def flagged(row: dict) -> bool:
+        return row["decision"] == "denied" or (
+            row["decision"] == "possible_denied" and row["similarity"] >= threshold
+        )
+
+    denied = [row for row in rows if row["truth"] is not None]
+    strangers = [row for row in rows if row["truth"] is None]
+    return {
+        "denied_caught": round(sum(map(flagged, denied)) / len(denied), 4),
+        "strangers_flagged": round(sum(map(flagged, strangers)) / len(strangers), 4),
+    }
 
 
 def leave_one_out_strangers(faces_dir: Path) -> list[float]:
@@ -204,7 +260,7 @@ def main() -> None:
     default = settings.IMAGESIFT_MATCH_THRESHOLD
     summary = {}
     for k in (int(n) for n in args.enrol.split(",")):
-        rows, enrolment_ms = run(Path(args.faces_dir), k)
+        rows, enrolment_ms, deny_rows = run(Path(args.faces_dir), k)
         print(f"\nK={k} photo(s) enrolled per person (default threshold {default:g})")
         print(f"{'threshold':>9} {'correct':>8} {'wrong':>7} {'unknown':>8}")
         for threshold in sorted({*range(30, 61, 2), *range(int(default) - 3, int(default) + 4)}):
@@ -222,6 +278,25 @@ def main() -> None:
             f"median ms: {summary[str(k)]['enrolment_ms_p50']} per enrolment, "
             f"{summary[str(k)]['verification_ms_p50']} per verification (service)"
         )
+        deny_default = settings.IMAGESIFT_DENY_LIST_THRESHOLD
+        print(f"deny list: caught / strangers flagged (default threshold {deny_default:g})")
+        print(f"{'threshold':>9} " + " ".join(f"{size:>22}" for size in deny_rows))
+        for threshold in sorted(
+            {*range(20, 30, 2), *range(30, int(default) + 1), int(deny_default)}
+        ):
+            cells = [deny_list_rates(rows_of, threshold) for rows_of in deny_rows.values()]
+            mark = " <- default" if threshold == deny_default else ""
+            print(
+                f"{threshold:>9} "
+                + " ".join(
+                    f"{c['denied_caught']:>12.3f} / {c['strangers_flagged']:.3f}" for c in cells
+                )
+                + mark
+            )
+        summary[str(k)]["deny_list"] = {
+            size: {"threshold": deny_default} | deny_list_rates(rows_of, deny_default)
+            for size, rows_of in deny_rows.items()
+        }
         secure = next(
             threshold / 2
             for threshold in range(2 * int(default), 201)

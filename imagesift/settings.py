@@ -185,6 +185,9 @@ IMAGESIFT_EXACT_SEARCH_MAX_FACES = env_int("IMAGESIFT_EXACT_SEARCH_MAX_FACES", 1
 # Similarity (0-100, 100 times the cosine of two face vectors) a face needs to be taken as an
 # enrolled person, on the local engine; measured on ../shared/faces (README, "Accuracy").
 IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 42.0)
+# From this similarity (below the match threshold), a probe near a person on the deny list is
+# answered "possible_denied": check ID. Measured on ../shared/faces (README, "Accuracy").
+IMAGESIFT_DENY_LIST_THRESHOLD = env_float("IMAGESIFT_DENY_LIST_THRESHOLD", 35.0)
 # Enrolment quality gates: a face smaller (px), blurrier (variance of the Laplacian of the
 # aligned face) or darker (mean, 0-255) is rejected.
 IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 40)
@@ -199,14 +202,20 @@ IMAGESIFT_REKOGNITION_COLLECTION = env_str("IMAGESIFT_REKOGNITION_COLLECTION", "
 # Rekognition's similarity runs higher than the local engine's (the same person usually scores
 # 95-100, strangers rarely 80), so it has its own threshold on its own 0-100 scale.
 IMAGESIFT_REKOGNITION_MATCH_THRESHOLD = env_float("IMAGESIFT_REKOGNITION_MATCH_THRESHOLD", 90.0)
+# The deny list's threshold on Rekognition's scale: its own default match threshold.
+IMAGESIFT_REKOGNITION_DENY_LIST_THRESHOLD = env_float(
+    "IMAGESIFT_REKOGNITION_DENY_LIST_THRESHOLD", 80.0
+)
 # How many users (or faces, without user vectors) one search asks Rekognition for.
 IMAGESIFT_REKOGNITION_MAX_RESULTS = env_int("IMAGESIFT_REKOGNITION_MAX_RESULTS", 10)
 if not (
     0 <= IMAGESIFT_REKOGNITION_MATCH_THRESHOLD <= 100
+    and 0 <= IMAGESIFT_REKOGNITION_DENY_LIST_THRESHOLD <= 100
     and 1 <= IMAGESIFT_REKOGNITION_MAX_RESULTS <= 500
 ):
     raise ImproperlyConfigured(
-        "IMAGESIFT_REKOGNITION_MATCH_THRESHOLD: 0-100; IMAGESIFT_REKOGNITION_MAX_RESULTS: 1-500."
+        "IMAGESIFT_REKOGNITION_MATCH_THRESHOLD and _DENY_LIST_THRESHOLD: 0-100; "
+        "IMAGESIFT_REKOGNITION_MAX_RESULTS: 1-500."
     )
 # The quality bar Rekognition applies before indexing or searching a face.
 IMAGESIFT_REKOGNITION_QUALITY_FILTER = env_str(

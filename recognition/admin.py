@@ -1,8 +1,13 @@
-"""The audit log in the admin: read-only, as an audit log must be."""
+"""The audit log in the admin: read-only, as an audit log must be; marks on its decisions are
+added beside it (append-only), through the same service as the API."""
 
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
-from recognition.models import Verification
+from recognition import services
+from recognition.models import DecisionFeedback, Verification
 
 
 @admin.register(Verification)
@@ -21,9 +26,96 @@ class VerificationAdmin(admin.ModelAdmin):
     search_fields = ["person_name", "operator_name", "reason"]
     date_hierarchy = "created_at"
     list_select_related = ["person"]
+    exclude = ["probe_image"]  # its file link would bypass the role check (and 404)
+    readonly_fields = ["probe", "feedback"]
+
+    @admin.display(description="Probe image")
+    def probe(self, verification: Verification) -> str:
+        if not verification.probe_image:
+            return "Not kept (deleted after the retention period, or never kept)"
+        url = reverse("verification-probe", args=[verification.pk])
+        return format_html(
+            '<a href="{}"><img src="{}" alt="Probe image" style="max-height:240px"></a>', url, url
+        )
+
+    @admin.display(description="Feedback")
+    def feedback(self, verification: Verification) -> str:
+        marks = format_html_join(
+            "",
+            "<li>{}: {} ({}, {}) {}</li>",
+            (
+                (
+                    mark.get_verdict_display(),
+                    mark.right_person_name or "",
+                    mark.author_name or "unknown",
+                    f"{mark.created_at:%Y-%m-%d %H:%M}",
+                    mark.note,
+                )
+                for mark in verification.feedback.all()
+            ),
+        )
+        add = reverse("admin:recognition_decisionfeedback_add")
+        return format_html(
+            '<ul>{}</ul><a class="button" href="{}?verification={}">Mark this decision</a>',
+            marks,
+            add,
+            verification.pk,
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FeedbackForm(forms.ModelForm):
+    enrol_probe = forms.BooleanField(
+        required=False,
+        help_text="For a missed match: add the probe as a photo of the right person (consent "
+        "needed; it is checked and indexed as any enrolment photo).",
+    )
+
+    class Meta:
+        model = DecisionFeedback
+        fields = ["verification", "verdict", "right_person", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "verification" in cleaned and "verdict" in cleaned:
+            services.feedback_check(
+                verification=cleaned["verification"],
+                verdict=cleaned["verdict"],
+                right_person=cleaned.get("right_person"),
+                enrol_probe=cleaned.get("enrol_probe", False),
+            )
+        return cleaned
+
+
+@admin.register(DecisionFeedback)
+class DecisionFeedbackAdmin(admin.ModelAdmin):
+    """Marks on decisions: added and read, never changed or deleted."""
+
+    form = FeedbackForm
+    list_display = ["created_at", "verdict", "verification", "right_person_name", "author_name"]
+    list_filter = ["verdict"]
+    search_fields = ["right_person_name", "author_name", "note"]
+    raw_id_fields = ["verification", "right_person"]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.feedback_record(
+            verification=form.cleaned_data["verification"],
+            verdict=form.cleaned_data["verdict"],
+            author=request.user,
+            note=form.cleaned_data["note"],
+            right_person=form.cleaned_data.get("right_person"),
+            enrol_probe=form.cleaned_data["enrol_probe"],
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

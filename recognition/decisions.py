@@ -20,14 +20,27 @@ class Verdict:
 
 
 def decide(
-    person: Person | None, *, face_found: bool, now: datetime, unsearched_photos: int = 0
+    person: Person | None,
+    *,
+    face_found: bool,
+    now: datetime,
+    near_denied: Person | None = None,
+    unsearched_photos: int = 0,
 ) -> Verdict:
     """The decision for a probe whose best match above the threshold is `person` (or none).
 
+    `near_denied` is a person on the deny list the probe is near without matching: with no
+    match, the desk must check ID rather than take a possibly denied person for a walk-in.
     `unsearched_photos` counts photos indexed by another face model: an unknown then may be
     someone whose photos wait for `manage.py reindex`, and the desk should be told so."""
     if not face_found:
         return Verdict(Decision.NO_FACE, "no usable face in the image")
+    if person is None and near_denied is not None:
+        why = near_denied.denied_reason or "on the deny list"
+        return Verdict(
+            Decision.POSSIBLE_DENIED,
+            f"check ID: possible match to a person on the deny list ({why})",
+        )
     if person is None and unsearched_photos:
         photos = "1 photo was" if unsearched_photos == 1 else f"{unsearched_photos} photos were"
         return Verdict(

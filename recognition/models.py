@@ -13,6 +13,7 @@ class Verification(models.Model):
         VISITOR = "visitor", "Registered visitor"
         VISITOR_OUTSIDE_WINDOW = "visitor_outside_window", "Visitor outside visit window"
         DENIED = "denied", "Denied"
+        POSSIBLE_DENIED = "possible_denied", "Possible deny-list match"
         UNKNOWN = "unknown", "Unknown"
         NO_FACE = "no_face", "No usable face"
 
@@ -36,7 +37,8 @@ class Verification(models.Model):
         on_delete=models.SET_NULL,
         related_name="verifications",
     )
-    # Kept so that the log still says who it was after the person is erased.
+    # The matched person; for a possible deny-list match, the denied person the probe is near.
+    # The name is kept so that the log still says who it was after the person is erased.
     person_name = models.CharField(max_length=200, blank=True)
     similarity = models.FloatField(null=True, blank=True)
     face_box = models.JSONField(null=True, blank=True)
@@ -56,3 +58,41 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DecisionFeedback(models.Model):
+    """A staff member's mark on a past decision: append-only, and kept apart from the audit log,
+    which stays as the door decided. Calibration reads the confirmed right and wrong matches."""
+
+    class Verdict(models.TextChoices):
+        CORRECT = "correct", "Correct"
+        WRONG_PERSON = "wrong_person", "Wrong person"
+        MISSED = "missed", "Missed: should have matched someone"
+        ADMITTED_AFTER_ID_CHECK = "admitted_after_id_check", "Admitted after an ID check"
+
+    verification = models.ForeignKey(
+        Verification, on_delete=models.PROTECT, related_name="feedback"
+    )
+    verdict = models.CharField(max_length=32, choices=Verdict.choices, db_index=True)
+    # For a missed match: who it should have matched (the name outlives an erasure).
+    right_person = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    right_person_name = models.CharField(max_length=200, blank=True)
+    # The probe, enrolled as a photo of the right person when the mark asked for it.
+    enrolled_photo = models.ForeignKey(
+        "accounts.FacePhoto", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True, max_length=1000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "decision feedback"
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} on verification {self.verification_id}"

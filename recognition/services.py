@@ -8,14 +8,17 @@ from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.collection import face_collection
 from accounts.models import Person
 from accounts.selectors import people_by_keys, photos_needing_reindex
+from accounts.services import photo_enroll
 from recognition.decisions import decide
-from recognition.models import Verification
+from recognition.models import DecisionFeedback, Verification
 from vision.faces.base import FaceCollection
 from vision.images import PreparedImage, prepare_image
 
@@ -33,16 +36,30 @@ def verification_perform(
     started = time.perf_counter()
     image = prepare_image(upload)
     collection = face_collection()
-    search = collection.search_face(image, threshold=collection.match_threshold)
-    people = people_by_keys(match.person_key for match in search.matches)
+    search = collection.search_face(
+        image,
+        threshold=collection.match_threshold,
+        near_threshold=collection.deny_list_threshold,
+    )
+    people = people_by_keys(match.person_key for match in (*search.matches, *search.near))
     match = next((match for match in search.matches if match.person_key in people), None)
     person = people[match.person_key] if match else None
+    if person is None:  # then the nearest person on the deny list, if any is near
+        denied = (m for m in search.near if m.person_key in people and people[m.person_key].denied)
+        match = next(denied, None)
+    near_denied = people[match.person_key] if match and not person else None
     face_found = search.face is not None
     unsearched_photos = (
-        photos_needing_reindex(collection.model_key).count() if face_found and not person else 0
+        photos_needing_reindex(collection.model_key).count()
+        if face_found and not person and not near_denied
+        else 0
     )
     verdict = decide(
-        person, face_found=face_found, now=timezone.now(), unsearched_photos=unsearched_photos
+        person,
+        face_found=face_found,
+        now=timezone.now(),
+        near_denied=near_denied,
+        unsearched_photos=unsearched_photos,
     )
     return verification_record(
         image=image,
@@ -51,7 +68,7 @@ def verification_perform(
         operator=operator,
         decision=verdict.decision,
         reason=verdict.reason,
-        person=person,
+        person=person or near_denied,
         similarity=match.similarity if match else None,
         face_box=search.face.box.as_dict() if search.face else None,
         faces_seen=search.faces_seen,
@@ -119,3 +136,65 @@ def verification_probes_purge(*, now=None) -> int:
         )
         purged += 1
     return purged
+
+
+def feedback_record(
+    *,
+    verification: Verification,
+    verdict: str,
+    author: AbstractBaseUser,
+    note: str = "",
+    right_person: Person | None = None,
+    enrol_probe: bool = False,
+) -> DecisionFeedback:
+    """Mark a past decision, leaving the audit row as it was. A missed match names the person
+    it should have matched and may enrol the probe as their photo (consent needed; the photo
+    then goes through the same checks and indexing as any enrolment).
+
+    Raises `ValidationError` (nothing written) for a mark that does not hold together.
+    """
+    feedback_check(
+        verification=verification,
+        verdict=verdict,
+        right_person=right_person,
+        enrol_probe=enrol_probe,
+    )
+    with transaction.atomic():
+        photo = None
+        if enrol_probe:
+            with verification.probe_image.open("rb") as probe:
+                photo = photo_enroll(person=right_person, upload=probe.read())
+        return DecisionFeedback.objects.create(
+            verification=verification,
+            verdict=verdict,
+            right_person=right_person,
+            right_person_name=right_person.name if right_person else "",
+            enrolled_photo=photo,
+            note=note,
+            author=author if author.is_authenticated else None,
+            author_name=author.get_username() if author.is_authenticated else "",
+        )
+
+
+def feedback_check(
+    *,
+    verification: Verification,
+    verdict: str,
+    right_person: Person | None,
+    enrol_probe: bool,
+) -> None:
+    """Raise `ValidationError`, by field, unless the mark holds together (the admin's form asks
+    before saving)."""
+    missed = verdict == DecisionFeedback.Verdict.MISSED
+    if missed and right_person is None:
+        raise ValidationError({"right_person": "A missed match names who it should have matched."})
+    if not missed and (right_person is not None or enrol_probe):
+        raise ValidationError({"right_person": "Only a missed match names a person."})
+    if enrol_probe and not verification.probe_image:
+        raise ValidationError(
+            {"enrol_probe": "The probe image is no longer kept (retention period)."}
+        )
+    if enrol_probe and not right_person.has_consent:
+        raise ValidationError(
+            {"enrol_probe": f"No consent is recorded for {right_person.name}: record it first."}
+        )

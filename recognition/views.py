@@ -19,6 +19,7 @@ DECISION_WORDS = {
     Decision.VISITOR: "Registered visitor",
     Decision.VISITOR_OUTSIDE_WINDOW: "Visitor outside visit window",
     Decision.DENIED: "DENIED",
+    Decision.POSSIBLE_DENIED: "CHECK ID",
     Decision.UNKNOWN: "Unknown person",
     Decision.NO_FACE: "No usable face",
 }

@@ -27,6 +27,9 @@ from vision.faces.base import FaceCollection
 COLLECTION = "imagesift-test"
 FACE_MODEL = "7.0"
 THRESHOLD = 90.0
+DENY_LIST_THRESHOLD = 80.0
+# A verification asks Rekognition for everyone at the lower of its two thresholds.
+ASKED = min(THRESHOLD, DENY_LIST_THRESHOLD)
 # A face as Rekognition boxes it in a 250x250 LFW crop: (left, top, width, height) as ratios.
 FACE = (0.33, 0.29, 0.35, 0.45)
 NO_FACE_MESSAGE = "There are no faces in the image. Should be at least 1."
@@ -216,7 +219,7 @@ class Rekognition:
         *people: tuple[str, float],
         box=FACE,
         others: int = 0,
-        threshold: float = THRESHOLD,
+        threshold: float = ASKED,
         face_ids: dict[str, list[str]] | None = None,
     ) -> None:
         """The largest face matches `people` ((person key, similarity), best first); `others`
@@ -281,10 +284,10 @@ class Rekognition:
             self._search_request(threshold),
         )
 
-    def finds_nobody(self, *, box=FACE, threshold: float = THRESHOLD) -> None:
+    def finds_nobody(self, *, box=FACE, threshold: float = ASKED) -> None:
         self.finds(box=box, threshold=threshold)
 
-    def sees_no_face(self, *, threshold: float = THRESHOLD) -> None:
+    def sees_no_face(self, *, threshold: float = ASKED) -> None:
         """What both search operations answer for an image without a face."""
         operation = "search_users_by_image" if self.users else "search_faces_by_image"
         self.fails(
@@ -364,6 +367,7 @@ def rekognition_selected(settings, monkeypatch, **overrides: Any) -> Iterator[Fa
     settings.AWS_REGION = REGION
     settings.IMAGESIFT_REKOGNITION_COLLECTION = COLLECTION
     settings.IMAGESIFT_REKOGNITION_MATCH_THRESHOLD = THRESHOLD
+    settings.IMAGESIFT_REKOGNITION_DENY_LIST_THRESHOLD = DENY_LIST_THRESHOLD
     for name, value in overrides.items():
         setattr(settings, name, value)
     forget_engines()

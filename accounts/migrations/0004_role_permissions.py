@@ -3,17 +3,7 @@ shows: admins manage image analyses and API tokens too. Run again by the tests a
 
 from django.db import migrations
 
-from accounts.roles import grant_role_permissions
-
-
-def grant(apps, schema_editor) -> None:
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():  # the permissions exist only after post_migrate
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    grant_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from accounts.roles import grant_in_migration
 
 
 class Migration(migrations.Migration):
@@ -24,4 +14,4 @@ class Migration(migrations.Migration):
         ("authtoken", "0004_alter_tokenproxy_options"),
     ]
 
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant_in_migration, migrations.RunPython.noop)]

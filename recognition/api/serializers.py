@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import Employee, Visitor
 from accounts.selectors import as_specific, photo_for_display
-from recognition.models import Verification
+from recognition.models import DecisionFeedback, Verification
 
 
 class FaceBoxSerializer(serializers.Serializer):
@@ -58,6 +58,7 @@ class VerificationSerializer(serializers.ModelSerializer):
     face_box = FaceBoxSerializer(allow_null=True)
     operator = serializers.CharField(source="operator_name")
     has_probe_image = serializers.SerializerMethodField()
+    probe_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Verification
@@ -78,7 +79,34 @@ class VerificationSerializer(serializers.ModelSerializer):
             "match_threshold",
             "duration_ms",
             "has_probe_image",
+            "probe_url",
         ]
 
     def get_has_probe_image(self, verification) -> bool:
         return bool(verification.probe_image)
+
+    def get_probe_url(self, verification) -> str | None:
+        """The role-checked link to the probe image while it is kept."""
+        if not verification.probe_image:
+            return None
+        return reverse("verification-probe", args=[verification.pk])
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author_name")
+    right_person = serializers.IntegerField(source="right_person_id", allow_null=True)
+    enrolled_photo = serializers.IntegerField(source="enrolled_photo_id", allow_null=True)
+
+    class Meta:
+        model = DecisionFeedback
+        fields = [
+            "id",
+            "verification",
+            "verdict",
+            "right_person",
+            "right_person_name",
+            "enrolled_photo",
+            "note",
+            "author",
+            "created_at",
+        ]

@@ -7,4 +7,14 @@ urlpatterns = [
     path(
         "verifications/<int:pk>/", views.VerificationDetailApi.as_view(), name="verification-detail"
     ),
+    path(
+        "verifications/<int:pk>/probe/",
+        views.VerificationProbeApi.as_view(),
+        name="verification-probe",
+    ),
+    path(
+        "verifications/<int:pk>/feedback/",
+        views.VerificationFeedbackApi.as_view(),
+        name="verification-feedback",
+    ),
 ]

@@ -1,16 +1,35 @@
 """The verification API: verify a face, read the audit log."""
 
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.roles import EVERYONE, VERIFIERS, HasRole
-from core.api import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY, UPLOAD_ERRORS
+from accounts.models import Person
+from accounts.roles import (
+    EMPLOYEE_MANAGERS,
+    EVERYONE,
+    VERIFIERS,
+    VISITOR_MANAGERS,
+    HasRole,
+    has_role,
+)
+from core.api import (
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_KEY,
+    STORED_FILE_RESPONSES,
+    UPLOAD_ERRORS,
+    ErrorSerializer,
+    stored_file_response,
+)
 from core.idempotency import idempotent
 from recognition import selectors, services
-from recognition.api.serializers import VerificationSerializer
-from recognition.models import Verification
+from recognition.api.serializers import FeedbackSerializer, VerificationSerializer
+from recognition.models import DecisionFeedback, Verification
 
 
 class VerificationListCreateApi(generics.ListAPIView):
@@ -76,3 +95,70 @@ class VerificationDetailApi(generics.RetrieveAPIView):
     read_roles = EVERYONE
     serializer_class = VerificationSerializer
     queryset = selectors.verifications_list()
+
+
+class VerificationProbeApi(APIView):
+    """The probe image of a verification, while its retention period lasts: the same role
+    check and the same answer (bytes, or a redirect to a presigned S3 URL) as enrolment
+    photos."""
+
+    permission_classes = [HasRole]
+    read_roles = EVERYONE
+
+    @extend_schema(responses={**STORED_FILE_RESPONSES, 404: None})
+    def get(self, request, pk: int) -> HttpResponse:
+        verification = get_object_or_404(Verification, pk=pk)
+        if not verification.probe_image:
+            raise NotFound(
+                "The probe image is no longer kept: it is deleted after the retention period "
+                "(IMAGESIFT_PROBE_RETENTION_DAYS), or was never kept."
+            )
+        return stored_file_response(verification.probe_image)
+
+
+class VerificationFeedbackApi(generics.ListAPIView):
+    """`GET`: the marks on a decision, newest first. `POST`: mark it (append-only)."""
+
+    permission_classes = [HasRole]
+    read_roles = EVERYONE
+    write_roles = VERIFIERS
+    serializer_class = FeedbackSerializer
+    pagination_class = None
+
+    class FeedbackInputSerializer(serializers.Serializer):
+        verdict = serializers.ChoiceField(choices=DecisionFeedback.Verdict.choices)
+        note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+        right_person = serializers.PrimaryKeyRelatedField(
+            queryset=Person.objects.all(),
+            required=False,
+            allow_null=True,
+            help_text="For `missed`: the person it should have matched.",
+        )
+        enrol_probe = serializers.BooleanField(
+            default=False,
+            help_text="For `missed`: enrol the probe as a photo of that person (their consent "
+            "must be recorded; a role that manages people of their kind is needed).",
+        )
+
+    def get_queryset(self):
+        return get_object_or_404(Verification, pk=self.kwargs["pk"]).feedback.all()
+
+    @extend_schema(
+        request=FeedbackInputSerializer,
+        responses={201: FeedbackSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def post(self, request, pk: int):
+        verification = get_object_or_404(Verification, pk=pk)
+        payload = self.FeedbackInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        right_person = payload.validated_data.get("right_person")
+        if payload.validated_data["enrol_probe"] and right_person is not None:
+            managers = (
+                EMPLOYEE_MANAGERS if right_person.kind == Person.Kind.EMPLOYEE else VISITOR_MANAGERS
+            )
+            if not has_role(request.user, *managers):
+                raise PermissionDenied("Your role may not add photos to this person.")
+        feedback = services.feedback_record(
+            verification=verification, author=request.user, **payload.validated_data
+        )
+        return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)

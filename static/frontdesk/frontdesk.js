@@ -137,13 +137,33 @@
     );
   }
 
+  function possibleDeniedBanner() {
+    return element(
+      "div",
+      { class: "denied-banner", role: "alert", "data-testid": "possible-denied-banner" },
+      element("span", { class: "denied-icon", "aria-hidden": "true" }),
+      element(
+        "span",
+        { class: "denied-text" },
+        element("strong", {}, "Check ID — possible match to a person on the deny list."),
+        " Compare the photos and the person's ID before admitting; call security if it is them.",
+      ),
+    );
+  }
+
+  const BANNERS = { denied: deniedBanner, possible_denied: possibleDeniedBanner };
+
   function showResult(verification, elapsedMs, probeSrc) {
     const person = verification.person;
     const decision = verification.decision;
+    shownVerification = verification;
+    $("feedback-note").value = "";
+    $("feedback-status").textContent = "";
     result.dataset.decision = decision;
     result.className = `result decision-${decision}`;
     // A fresh role="alert" node each time, so that a second denial in a row is announced too.
-    $("denied-slot").replaceChildren(...(decision === "denied" ? [deniedBanner(verification)] : []));
+    const banner = BANNERS[decision];
+    $("denied-slot").replaceChildren(...(banner ? [banner(verification)] : []));
 
     $("result-decision").textContent = decisionWords[decision] || decision;
     $("result-name").textContent = person ? person.name : (verification.person_name || "");
@@ -185,6 +205,37 @@
       .filter(Boolean).join(": ");
     result.scrollIntoView({ block: "nearest", behavior: "smooth" });  // below the fold on phones
   }
+
+  // --- feedback on the answer shown: appended beside the audit log, never changing it ----------
+  let shownVerification = null;
+
+  async function sendFeedback(event) {
+    event.preventDefault();
+    const verdict = event.submitter && event.submitter.value;
+    if (!shownVerification || !verdict) return;
+    const status = $("feedback-status");
+    status.textContent = "Saving…";
+    try {
+      const response = await fetch(`${verifyUrl}${shownVerification.id}/feedback/`, {
+        method: "POST",
+        body: JSON.stringify({ verdict, note: $("feedback-note").value }),
+        credentials: "same-origin",
+        headers: {
+          "X-CSRFToken": csrfToken(),
+          Accept: "application/json",
+          "Content-Type": "application/json",
+        },
+      });
+      const body = await response.json().catch(() => null);
+      status.textContent = response.ok
+        ? `Marked "${event.submitter.textContent}". Thank you.`
+        : `Could not save the mark: ${errorMessage(response, body)}`;
+    } catch (error) {
+      status.textContent = `Could not reach the server (${error.message}).`;
+    }
+  }
+
+  $("feedback").addEventListener("submit", sendFeedback);
 
   function prependRecent(verification) {
     const item = element(

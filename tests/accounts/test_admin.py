@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -93,6 +94,19 @@ def test_a_photo_added_without_consent_waits_as_rejected(admin, faces):
     assert not StoredFace.objects.exists()
 
 
+def test_a_rejected_photo_is_named_with_its_reason_after_saving(admin, faces):
+    group = SimpleUploadedFile("group.jpg", faces.multi(1).read_bytes(), content_type="image/jpeg")
+    form = employee_form() | photo_inline(jpeg_upload(faces), group)
+
+    response = admin.post(f"{EMPLOYEES}add/", form, follow=True)
+
+    page = response.content.decode()
+    rejected = FacePhoto.objects.get(state=FacePhoto.State.REJECTED)
+    assert f"Photo {rejected.pk} was not enrolled: Several faces." in page
+    indexed = FacePhoto.objects.get(state=FacePhoto.State.INDEXED)
+    assert f"Photo {indexed.pk}" not in page
+
+
 def test_adding_two_photos_at_once(admin, faces):
     form = employee_form() | photo_inline(jpeg_upload(faces, 0), jpeg_upload(faces, 1))
 
@@ -169,8 +183,8 @@ def test_the_employee_list_shows_consent_and_index_state(admin, faces):
     page = admin.get(EMPLOYEES).content.decode()
 
     assert "Jackie Chan" in page and "Ada Lovelace" in page
-    assert "1/2 indexed" in page
-    assert "0/0 indexed" in page
+    assert "1/2 indexed <strong" in page and "add 2 more" in page  # under three: a warning
+    assert "0/0 indexed <strong" in page and "add 3 more" in page
     assert 'alt="True"' in page and 'alt="False"' in page  # the consent column
 
 
@@ -184,6 +198,32 @@ def test_the_change_form_shows_each_photo_state_and_reason(admin, faces):
     assert "Several faces" in page
     for photo in employee.photos.all():
         assert f'src="/photos/{photo.pk}/"' in page
+
+
+def test_every_photo_link_goes_through_the_role_checked_view_and_opens(admin, faces):
+    employee = make_employee("Jackie Chan")
+    (photo,) = enroll(employee, faces.of(FACE)[0])
+
+    pages = [
+        admin.get(f"{EMPLOYEES}{employee.pk}/change/").content.decode(),
+        admin.get(f"/admin/accounts/facephoto/{photo.pk}/change/").content.decode(),
+    ]
+
+    for page in pages:
+        links = set(re.findall(r'href="([^"]*)"', page))
+        assert f"/photos/{photo.pk}/" in links
+        assert not [link for link in links if link.startswith("/media/")]
+    assert admin.get(f"/photos/{photo.pk}/").status_code == 200
+
+
+def test_three_indexed_photos_need_no_warning_on_the_list_or_the_page(admin, faces):
+    employee = make_employee("Jackie Chan")
+    enroll(employee, *faces.of(FACE)[:3])
+
+    for url in (EMPLOYEES, f"{EMPLOYEES}{employee.pk}/change/"):
+        page = admin.get(url).content.decode()
+        assert "3/3 indexed" in page and "more</strong>" not in page
+    assert admin.get(f"{EMPLOYEES}add/").status_code == 200
 
 
 def test_the_visitor_list_searches_company(admin):

@@ -112,3 +112,16 @@ def test_the_front_desk_sees_no_analyses_tokens_or_employee_changes(user_with_ro
     assert client.get("/admin/authtoken/tokenproxy/").status_code == 403
     assert client.get("/admin/accounts/employee/add/").status_code == 403
     assert client.get("/admin/accounts/visitor/add/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.FRONT_DESK])
+def test_admins_and_the_front_desk_may_mark_decisions_but_never_change_marks(role, user_with_role):
+    from recognition.models import DecisionFeedback, Verification
+
+    verification = Verification.objects.create(channel="api", decision="unknown", engine="local")
+    mark = DecisionFeedback.objects.create(verification=verification, verdict="correct")
+    client = staff_client(role, user_with_role)
+
+    assert client.get("/admin/recognition/decisionfeedback/add/").status_code == 200
+    assert client.get("/admin/recognition/decisionfeedback/").status_code == 200
+    assert client.post(f"/admin/recognition/decisionfeedback/{mark.pk}/delete/").status_code == 403

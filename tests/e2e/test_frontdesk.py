@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from recognition.models import Verification
+from recognition.models import DecisionFeedback, Verification
 from tests.e2e.conftest import save_screenshot
 from tests.factories import enroll, make_employee, make_visitor, verify
 
@@ -91,6 +91,49 @@ def test_a_denied_person_dropped_on_the_page_raises_the_red_banner(frontdesk_pag
     expect(page.get_by_test_id("result-name")).to_have_text(denied.name)
     expect(page.get_by_test_id("recent-item").first).to_have_attribute("data-decision", "denied")
     save_screenshot(page, "frontdesk-denied")
+
+
+def test_a_face_near_a_denied_person_shows_check_id_with_their_photo(
+    frontdesk_page, faces, settings
+):
+    page = frontdesk_page
+    folder = "Lindsay_Davenport"
+    denied = make_employee(person_name(folder), denied=True, denied_reason="Badge revoked")
+    enroll(denied, faces.of(folder)[0])
+    settings.IMAGESIFT_MATCH_THRESHOLD = 99.9  # near enough for the deny list, not a match
+
+    drop(page, faces.of(folder)[3])
+
+    banner = page.get_by_test_id("possible-denied-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_have_attribute("role", "alert")
+    expect(banner).to_contain_text("Check ID")
+    expect(page.get_by_test_id("result-decision")).to_have_text("CHECK ID")
+    expect(page.get_by_test_id("result-name")).to_have_text(denied.name)
+    expect(page.get_by_test_id("result-photo")).to_be_visible()
+    expect(page.get_by_test_id("fact-reason")).to_contain_text("Badge revoked")
+    expect(page.get_by_test_id("recent-item").first).to_have_attribute(
+        "data-decision", "possible_denied"
+    )
+    save_screenshot(page, "frontdesk-possible-denied")
+
+
+def test_a_wrong_match_is_marked_from_the_card(frontdesk_page, faces):
+    page = frontdesk_page
+    folder = "Venus_Williams"
+    enroll(make_employee(person_name(folder)), *faces.of(folder)[:3])
+    drop(page, faces.of(folder)[4])
+    expect(page.get_by_test_id("result-decision")).to_have_text("Employee")
+
+    page.get_by_test_id("feedback-note").fill("Her sister")
+    page.get_by_role("button", name="Wrong person").click()
+
+    expect(page.get_by_test_id("feedback-status")).to_have_text('Marked "Wrong person". Thank you.')
+    mark = DecisionFeedback.objects.get()
+    assert (mark.verdict, mark.note) == ("wrong_person", "Her sister")
+    assert mark.verification == Verification.objects.get()
+    assert mark.author_name == page.user.username
+    save_screenshot(page, "frontdesk-feedback")
 
 
 def test_a_file_that_is_not_an_image_shows_the_reason_and_no_stale_answer(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts import services as people
 from accounts.roles import Role
@@ -97,3 +98,35 @@ def test_the_log_keeps_the_name_of_an_erased_person(front_desk, employee, probe)
     assert body["person"] is None
     assert body["person_name"] == "Jackie Chan"
     assert body["decision"] == "employee"
+
+
+# --- the probe image ------------------------------------------------------------------------------
+def test_the_probe_opens_through_its_role_checked_link_while_it_is_kept(front_desk, probe):
+    body = post_verification(front_desk, probe).json()
+    client = front_desk
+
+    assert body["probe_url"] == f"{URL}{body['id']}/probe/"
+    opened = client.get(body["probe_url"])
+    assert opened.status_code == 200
+    assert opened["Content-Type"].startswith("image/")
+    assert opened["Cache-Control"] == "private, max-age=300"
+    assert b"".join(opened.streaming_content) == Verification.objects.get().probe_image.read()
+
+
+def test_an_expired_probe_is_404_saying_why(front_desk, probe):
+    body = post_verification(front_desk, probe).json()
+    Verification.objects.get().probe_image.delete()
+
+    response = front_desk.get(f"{URL}{body['id']}/probe/")
+
+    assert response.status_code == 404
+    assert "retention period" in response.json()["detail"]
+    assert front_desk.get(f"{URL}{body['id']}/").json()["probe_url"] is None
+
+
+@pytest.mark.parametrize("who", ["anonymous", "no role"])
+def test_the_probe_is_for_role_holders_only(api_as, front_desk, probe, who):
+    body = post_verification(front_desk, probe).json()
+    client = APIClient() if who == "anonymous" else api_as(None)
+
+    assert client.get(f"{URL}{body['id']}/probe/").status_code in (401, 403)

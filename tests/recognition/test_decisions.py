@@ -40,6 +40,30 @@ def test_a_face_nobody_matches_is_unknown():
     assert (outcome.decision, outcome.reason) == (Decision.UNKNOWN, "no enrolled person matches")
 
 
+def test_a_face_near_a_denied_person_without_a_match_is_a_possible_denied():
+    outcome = decide(
+        None,
+        face_found=True,
+        now=NOW,
+        near_denied=employee(denied=True, denied_reason="Badge revoked"),
+        unsearched_photos=3,
+    )
+    assert outcome.decision == Decision.POSSIBLE_DENIED
+    assert outcome.reason == (
+        "check ID: possible match to a person on the deny list (Badge revoked)"
+    )
+
+
+def test_a_match_wins_over_a_denied_person_further_away():
+    outcome = decide(employee(), face_found=True, now=NOW, near_denied=employee(denied=True))
+    assert outcome.decision == Decision.EMPLOYEE
+
+
+def test_no_face_is_never_a_possible_denied():
+    outcome = decide(None, face_found=False, now=NOW, near_denied=employee(denied=True))
+    assert outcome.decision == Decision.NO_FACE
+
+
 def test_an_active_employee_may_enter():
     assert decide(employee(), face_found=True, now=NOW).decision == Decision.EMPLOYEE
 

@@ -53,7 +53,12 @@ class Contract:
         )
 
     def search(self, path: Path) -> FaceSearch:
-        return self.engine.search_face(self.image(path), threshold=self.engine.match_threshold)
+        """As a verification searches: matches, and who is near enough for the deny list."""
+        return self.engine.search_face(
+            self.image(path),
+            threshold=self.engine.match_threshold,
+            near_threshold=self.engine.deny_list_threshold,
+        )
 
 
 @pytest.fixture(params=["local", "rekognition"])
@@ -129,6 +134,23 @@ def test_an_enrolled_person_is_found_from_another_photo(contract, faces, person)
     assert other not in {match.person_key for match in search.matches}
     assert search.faces_seen == 1
     assert inside(search.face.box, contract.image(faces.of(person)[3]))
+
+
+def test_a_person_under_the_match_threshold_is_listed_as_near_only(contract, faces, person):
+    contract.aws.enrols(person)
+    contract.index(faces.of(person)[0], person)
+    contract.aws.finds((person, 97.0))  # under the 100 asked for below, above the deny list's
+
+    search = contract.engine.search_face(
+        contract.image(faces.of(person)[3]),
+        threshold=100.0,
+        near_threshold=contract.engine.deny_list_threshold,
+    )
+
+    assert search.matches == ()
+    assert [match.person_key for match in search.near] == [person]
+    assert search.near[0].similarity >= contract.engine.deny_list_threshold
+    assert contract.engine.deny_list_threshold < contract.engine.match_threshold
 
 
 def test_a_stranger_matches_nobody(contract, faces):
@@ -208,6 +230,29 @@ def test_the_service_decides_the_same_on_every_engine(contract, faces, person):
     assert recognised.match_threshold == contract.engine.match_threshold
     assert recognised.face_model == contract.engine.model_name
     assert recognised.face_model.startswith(("YuNet", "Amazon Rekognition"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_probe_near_a_denied_person_but_under_the_match_threshold_is_possible_denied(
+    contract, faces, person, settings
+):
+    denied = make_employee(person.replace("_", " "), denied=True, denied_reason="Badge revoked")
+    other = faces.people_with(4)[1]
+    allowed = make_employee(other.replace("_", " "))
+    for employee, photo in ((denied, faces.of(person)[0]), (allowed, faces.of(other)[0])):
+        contract.aws.enrols(str(employee.pk))
+        enroll(employee, photo)
+    settings.IMAGESIFT_MATCH_THRESHOLD = settings.IMAGESIFT_REKOGNITION_MATCH_THRESHOLD = 99.9
+    contract.aws.finds((str(denied.pk), 97.0))
+    flagged = verify(faces.of(person)[3])
+    contract.aws.finds((str(allowed.pk), 97.0))  # near, but not on the deny list
+    unknown = verify(faces.of(other)[3])
+
+    assert flagged.decision == Verification.Decision.POSSIBLE_DENIED
+    assert (flagged.person, flagged.person_name) == (denied, denied.name)
+    assert contract.engine.deny_list_threshold <= flagged.similarity < 99.9
+    assert "Badge revoked" in flagged.reason
+    assert unknown.decision == Verification.Decision.UNKNOWN and unknown.person is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -133,10 +133,13 @@ def test_missing_credentials_or_region_are_clear_503s(settings, monkeypatch, api
 @pytest.mark.django_db
 def test_the_verification_asks_with_rekognitions_threshold(settings, monkeypatch, portrait):
     with stubbed_rekognition(
-        settings, monkeypatch, IMAGESIFT_REKOGNITION_MATCH_THRESHOLD=97.5
+        settings,
+        monkeypatch,
+        IMAGESIFT_REKOGNITION_MATCH_THRESHOLD=97.5,
+        IMAGESIFT_REKOGNITION_DENY_LIST_THRESHOLD=95.0,
     ) as aws:
         employee = make_employee()
-        aws.finds((str(employee.pk), 99.2), threshold=97.5)
+        aws.finds((str(employee.pk), 99.2), threshold=95.0)  # the lower: the deny list's
 
         verification = verify(portrait)
 

@@ -140,7 +140,7 @@ def test_a_face_that_cannot_join_its_user_is_not_left_behind(aws, portrait):
 
 
 def test_search_reports_the_faces_it_did_not_search(aws, portrait):
-    aws.finds(("7", 99.6), ("8", 91.2), others=2)
+    aws.finds(("7", 99.6), ("8", 91.2), others=2, threshold=THRESHOLD)
 
     search = aws.collection.search_face(
         prepare_image(portrait), threshold=aws.collection.match_threshold
@@ -175,7 +175,10 @@ def test_without_user_vectors_each_person_is_matched_by_their_best_face(
         first, second = aws.indexes("7"), aws.indexes("7")  # no CreateUser, no AssociateFaces
         assert [index(aws.collection, portrait).face_id for _ in range(2)] == [first, second]
         aws.finds(
-            ("7", 99.1), ("8", 93.4), face_ids={"7": [second, first], "8": [str(uuid.uuid4())]}
+            ("7", 99.1),
+            ("8", 93.4),
+            face_ids={"7": [second, first], "8": [str(uuid.uuid4())]},
+            threshold=THRESHOLD,
         )
 
         search = aws.collection.search_face(prepare_image(portrait), threshold=90.0)
@@ -213,9 +216,9 @@ def test_each_face_is_searched_in_its_own_crop_largest_first(aws, faces):
     aws.detects(BIDEN, OBAMA)
     crops = [Captured(), Captured()]
     aws.image = crops[0]
-    aws.finds(("obama", 99.2), ("someone-else", 90.4))
+    aws.finds(("obama", 99.2), ("someone-else", 90.4), threshold=THRESHOLD)
     aws.image = crops[1]
-    aws.finds_nobody()
+    aws.finds_nobody(threshold=THRESHOLD)
 
     searches = aws.collection.search_all_faces(image, threshold=THRESHOLD, max_faces=5)
 
@@ -240,8 +243,10 @@ def test_a_crop_without_a_face_matches_nobody_and_max_faces_caps_the_searches(aw
     aws.image = {"Bytes": content}
     aws.detects(BIDEN, (0.45, 0.5, 0.05, 0.08), OBAMA)  # the middle "face": a watch
     aws.image = ANY
-    aws.sees_no_face()  # in Obama's crop: what Rekognition says of a crop without a face
-    aws.finds(("biden", 98.7))
+    aws.sees_no_face(
+        threshold=THRESHOLD
+    )  # in Obama's crop: what Rekognition says of a crop without a face
+    aws.finds(("biden", 98.7), threshold=THRESHOLD)
 
     searches = aws.collection.search_all_faces(
         prepare_image(content), threshold=THRESHOLD, max_faces=2
@@ -258,7 +263,7 @@ def test_a_tiny_face_is_cut_out_at_rekognitions_smallest_size(aws, faces):
     aws.detects((0.5, 0.5, 0.02, 0.03))  # 23x20 px
     sent = Captured()
     aws.image = sent
-    aws.finds_nobody()
+    aws.finds_nobody(threshold=THRESHOLD)
 
     aws.collection.search_all_faces(prepare_image(content), threshold=THRESHOLD, max_faces=1)
 
@@ -272,9 +277,9 @@ def test_other_faces_in_a_crop_are_painted_over_and_a_match_off_centre_is_not_ta
     aws.detects(OBAMA, (0.4, 0.1, 0.05, 0.09))  # 57x60 px at (450, 66): in Obama's margin
     sent = Captured()
     aws.image = sent
-    aws.finds(("someone", 97.0), box=(0.78, 0.05, 0.2, 0.25))  # a face at the crop's edge
+    aws.finds(("someone", 97.0), box=(0.78, 0.05, 0.2, 0.25), threshold=THRESHOLD)  # at the edge
     aws.image = ANY
-    aws.finds_nobody()
+    aws.finds_nobody(threshold=THRESHOLD)
 
     obama, _ = aws.collection.search_all_faces(
         prepare_image(content), threshold=THRESHOLD, max_faces=2
@@ -293,7 +298,7 @@ def test_without_user_vectors_each_face_is_matched_by_face(settings, monkeypatch
         aws.image = {"Bytes": content}
         aws.detects(BIDEN)
         aws.image = ANY
-        aws.finds(("biden", 97.3))  # SearchFacesByImage
+        aws.finds(("biden", 97.3), threshold=THRESHOLD)  # SearchFacesByImage
 
         (search,) = aws.collection.search_all_faces(
             prepare_image(content), threshold=THRESHOLD, max_faces=2
@@ -311,7 +316,7 @@ def test_a_throttled_search_of_one_face_fails_the_whole_search(aws, faces):
     aws.image = {"Bytes": content}
     aws.detects(BIDEN, OBAMA)
     aws.image = ANY
-    aws.finds(("obama", 99.2))
+    aws.finds(("obama", 99.2), threshold=THRESHOLD)
     aws.fails("search_users_by_image", "ProvisionedThroughputExceededException")
 
     with pytest.raises(EngineUnavailable):
@@ -331,7 +336,7 @@ def test_the_face_model_is_named_as_rekognition_last_gave_it(aws, portrait):
     assert aws.collection.model_name == (
         f"Amazon Rekognition SearchUsersByImage, collection '{COLLECTION}'"
     )
-    aws.finds_nobody()
+    aws.finds_nobody(threshold=THRESHOLD)
 
     aws.collection.search_face(prepare_image(portrait), threshold=THRESHOLD)
 

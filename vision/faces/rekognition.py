@@ -78,6 +78,10 @@ class RekognitionFaceCollection(FaceCollection):
         return settings.IMAGESIFT_REKOGNITION_MATCH_THRESHOLD
 
     @property
+    def deny_list_threshold(self) -> float:
+        return settings.IMAGESIFT_REKOGNITION_DENY_LIST_THRESHOLD
+
+    @property
     def model_name(self) -> str:
         search = "SearchUsersByImage" if self.use_users else "SearchFacesByImage"
         version = f" (face model {self._face_model_version})" if self._face_model_version else ""
@@ -133,11 +137,21 @@ class RekognitionFaceCollection(FaceCollection):
         return indexed
 
     def search_face(
-        self, image: PreparedImage, *, threshold: float, max_results: int = 3
+        self,
+        image: PreparedImage,
+        *,
+        threshold: float,
+        max_results: int = 3,
+        near_threshold: float | None = None,
     ) -> FaceSearch:
-        if self.use_users:
-            return self._search_users(image, threshold=threshold, max_results=max_results)
-        return self._search_faces(image, threshold=threshold, max_results=max_results)
+        """One call, at the lower of the two thresholds: Rekognition lists every person above
+        it, best first, and the matches are those at `threshold`."""
+        asked = threshold if near_threshold is None else min(threshold, near_threshold)
+        search = self._search_users if self.use_users else self._search_faces
+        found = search(image, threshold=asked, max_results=max_results)
+        matches = [match for match in found.matches if match.similarity >= threshold]
+        near = [] if near_threshold is None else found.matches  # all at `asked` or above
+        return replace(found, matches=tuple(matches[:max_results]), near=tuple(near))
 
     def search_all_faces(
         self, image: PreparedImage, *, threshold: float, max_faces: int
@@ -249,7 +263,7 @@ class RekognitionFaceCollection(FaceCollection):
         return FaceSearch(
             face=detected_face(response["SearchedFace"]["FaceDetail"], image),
             faces_seen=1 + len(unsearched),
-            matches=tuple(matches[:max_results]),
+            matches=tuple(matches),
         )
 
     def _search_faces(
@@ -281,7 +295,7 @@ class RekognitionFaceCollection(FaceCollection):
             sharpness=0.0,  # not reported
             brightness=0.0,
         )
-        return FaceSearch(face=face, faces_seen=1, matches=tuple(matches[:max_results]))
+        return FaceSearch(face=face, faces_seen=1, matches=tuple(matches))
 
     def _add_to_user(self, person_key: str, face_id: str) -> None:
         """Add a face to the person's user vector, creating the user on their first face."""
