@@ -11,10 +11,13 @@ export DJANGO_DEBUG ?= 1
 
 .PHONY: install run test test-sqlite test-postgres lint bench clean lambda-package
 
-# rapidocr_onnxruntime (text detection) goes in without its opencv-python: see requirements-local.txt.
-NO_DEPS_REQUIREMENTS := rapidocr_onnxruntime==1.4.4
+# Installed without their dependencies: rapidocr_onnxruntime (text detection) would bring
+# opencv-python over the headless cv2 (see requirements-local.txt); mediapipe only carries the
+# Face Mesh model that liveness runs on LiteRT (never imported; its dependencies would bring
+# opencv-contrib-python, jax and matplotlib).
+NO_DEPS_REQUIREMENTS := rapidocr_onnxruntime==1.4.4 mediapipe==0.10.14
 
-$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

@@ -20,6 +20,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.mkdtemp(prefix="imagesift-test-db-")) / "test.sqlite3")
     }
+IMAGESIFT_LIVENESS_DIR = os.environ.get(
+    "IMAGESIFT_LIVENESS_DIR", str(BASE_DIR.parent / "shared" / "liveness")
+)
 IMAGESIFT_FACES_DIR = os.environ.get(
     "IMAGESIFT_FACES_DIR", str(BASE_DIR.parent / "shared" / "faces")
 )

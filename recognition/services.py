@@ -93,11 +93,12 @@ def verification_record(
     """Append a verification to the audit log, keeping the probe for the retention period, and
     what the match was judged by: the collection's engine, face model and threshold."""
     now = timezone.now()
+    signed_in, signed_in_name = _signed_in(operator)
     verification = Verification(
         created_at=now,
         channel=channel,
-        operator=operator if operator and operator.is_authenticated else None,
-        operator_name=operator.get_username() if operator and operator.is_authenticated else "",
+        operator=signed_in,
+        operator_name=signed_in_name,
         decision=decision,
         reason=reason,
         person=person,
@@ -122,6 +123,13 @@ def verification_record(
         verification.probe_image.delete(save=False)
         raise
     return verification
+
+
+def _signed_in(user: AbstractBaseUser | None) -> tuple[AbstractBaseUser | None, str]:
+    """Who a record names: the signed-in user and their name (kept if the user goes)."""
+    if user is None or not user.is_authenticated:
+        return None, ""
+    return user, user.get_username()
 
 
 def verification_probes_purge(*, now=None) -> int:
@@ -164,6 +172,7 @@ def feedback_record(
         if enrol_probe:
             with verification.probe_image.open("rb") as probe:
                 photo = photo_enroll(person=right_person, upload=probe.read())
+        signed_in, signed_in_name = _signed_in(author)
         return DecisionFeedback.objects.create(
             verification=verification,
             verdict=verdict,
@@ -171,8 +180,8 @@ def feedback_record(
             right_person_name=right_person.name if right_person else "",
             enrolled_photo=photo,
             note=note,
-            author=author if author.is_authenticated else None,
-            author_name=author.get_username() if author.is_authenticated else "",
+            author=signed_in,
+            author_name=signed_in_name,
         )
 
 
