@@ -54,7 +54,7 @@ def percentiles(values: list[float]) -> list[float] | None:
 def main() -> None:
     args = parse_args()
     from tests.spoofs import held_picture, live_bursts
-    from vision import liveness
+    from vision.liveness import burst as liveness
 
     shared = Path(args.shared)
     materials: dict[str, list] = {

@@ -35,8 +35,19 @@ def exception_handler(exc, context):
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data.setdefault("code", getattr(response.data["detail"], "code", "error"))
     elif response is not None and isinstance(exc, exceptions.ValidationError):
-        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
+        errors = {field: _messages(found) for field, found in response.data.items()}
+        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": errors}
     return response
+
+
+def _messages(found) -> list[str]:
+    """A field's messages as a flat list: the errors of a list's items (or a nested object's
+    fields) come prefixed with their position (`0: ...`), so every field maps to strings."""
+    if isinstance(found, dict):
+        return [f"{key}: {message}" for key, value in found.items() for message in _messages(value)]
+    if isinstance(found, list):
+        return [message for item in found for message in _messages(item)]
+    return [str(found)]
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -265,6 +265,12 @@ IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)
 IMAGESIFT_MIN_IMAGE_PX = env_int("IMAGESIFT_MIN_IMAGE_PX", 80)
 IMAGESIFT_MAX_IMAGE_PIXELS = env_int("IMAGESIFT_MAX_IMAGE_PIXELS", 40_000_000)
 IMAGESIFT_PROBE_RETENTION_DAYS = env_int("IMAGESIFT_PROBE_RETENTION_DAYS", 30)
+# The liveness challenge (a burst of frames of the head turning): `off`; `advisory` (checked and
+# recorded when frames are sent); `required` (nobody is admitted without a passed check).
+IMAGESIFT_LIVENESS = env_str("IMAGESIFT_LIVENESS", "advisory")
+IMAGESIFT_LIVENESS_MAX_FRAMES = env_int("IMAGESIFT_LIVENESS_MAX_FRAMES", 30)
+if IMAGESIFT_LIVENESS not in {"off", "advisory", "required"}:
+    raise ImproperlyConfigured("IMAGESIFT_LIVENESS: off, advisory or required.")
 # Django refuses request bodies above this in memory; the image check gives the clear error.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int((IMAGESIFT_MAX_UPLOAD_MB + 1) * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -22,7 +22,7 @@ class VerificationAdmin(admin.ModelAdmin):
         "operator_name",
         "duration_ms",
     ]
-    list_filter = ["decision", "channel", "engine", "face_model"]
+    list_filter = ["decision", "liveness", "channel", "engine", "face_model"]
     search_fields = ["person_name", "operator_name", "reason"]
     date_hierarchy = "created_at"
     list_select_related = ["person"]

@@ -19,6 +19,9 @@ class Verdict:
     reason: str
 
 
+ADMITTED = {Decision.EMPLOYEE, Decision.VISITOR}
+
+
 def decide(
     person: Person | None,
     *,
@@ -26,6 +29,29 @@ def decide(
     now: datetime,
     near_denied: Person | None = None,
     unsearched_photos: int = 0,
+    liveness_refusal: str = "",
+) -> Verdict:
+    """The decision for a probe (see `_decide_match`); a `liveness_refusal` (the liveness check
+    is required and did not pass) turns an admission into LIVENESS_FAILED, saying why."""
+    verdict = _decide_match(
+        person,
+        face_found=face_found,
+        now=now,
+        near_denied=near_denied,
+        unsearched_photos=unsearched_photos,
+    )
+    if liveness_refusal and verdict.decision in ADMITTED:
+        return Verdict(Decision.LIVENESS_FAILED, liveness_refusal)
+    return verdict
+
+
+def _decide_match(
+    person: Person | None,
+    *,
+    face_found: bool,
+    now: datetime,
+    near_denied: Person | None,
+    unsearched_photos: int,
 ) -> Verdict:
     """The decision for a probe whose best match above the threshold is `person` (or none).
 

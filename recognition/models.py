@@ -14,8 +14,14 @@ class Verification(models.Model):
         VISITOR_OUTSIDE_WINDOW = "visitor_outside_window", "Visitor outside visit window"
         DENIED = "denied", "Denied"
         POSSIBLE_DENIED = "possible_denied", "Possible deny-list match"
+        LIVENESS_FAILED = "liveness_failed", "Liveness check failed"
         UNKNOWN = "unknown", "Unknown"
         NO_FACE = "no_face", "No usable face"
+
+    class Liveness(models.TextChoices):
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+        NOT_CHECKED = "not_checked", "Not checked"
 
     class Channel(models.TextChoices):
         UI = "ui", "Front desk"
@@ -51,6 +57,10 @@ class Verification(models.Model):
     match_threshold = models.FloatField(null=True, blank=True)
     face_model = models.CharField(max_length=200, blank=True)
     duration_ms = models.FloatField(default=0)
+    # The liveness challenge: its result, why it failed, and the burst's parallax (eye distances).
+    liveness = models.CharField(max_length=16, choices=Liveness.choices, default="not_checked")
+    liveness_reason = models.CharField(max_length=100, blank=True)
+    liveness_parallax = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import IO
 
@@ -19,22 +20,30 @@ from accounts.selectors import people_by_keys, photos_needing_reindex
 from accounts.services import photo_enroll
 from recognition.decisions import decide
 from recognition.models import DecisionFeedback, Verification
+from vision import liveness
+from vision.errors import ImageRejected
 from vision.faces.base import FaceCollection
 from vision.images import PreparedImage, prepare_image
+from vision.liveness import Liveness, LivenessResult
 
 
 def verification_perform(
     *,
-    upload: IO[bytes] | bytes,
+    upload: IO[bytes] | bytes | None = None,
+    frames: Sequence[IO[bytes] | bytes] = (),
     channel: str,
     operator: AbstractBaseUser | None = None,
 ) -> Verification:
-    """Decide who is in the image and record the verification in the audit log.
+    """Decide who is in the image and record the verification in the audit log. With `frames`
+    (a burst of the head turning), liveness is checked too; the probe is then `upload`, or the
+    burst's middle frame.
 
     Raises `ImageRejected` for unusable uploads (nothing is recorded then).
     """
     started = time.perf_counter()
-    image = prepare_image(upload)
+    burst = [_frame(number, frame) for number, frame in enumerate(frames, start=1)]
+    image = prepare_image(upload) if upload is not None else burst[len(burst) // 2]
+    live = _liveness(burst)
     collection = face_collection()
     search = collection.search_face(
         image,
@@ -60,6 +69,7 @@ def verification_perform(
         now=timezone.now(),
         near_denied=near_denied,
         unsearched_photos=unsearched_photos,
+        liveness_refusal=_liveness_refusal(live),
     )
     return verification_record(
         image=image,
@@ -73,7 +83,32 @@ def verification_perform(
         face_box=search.face.box.as_dict() if search.face else None,
         faces_seen=search.faces_seen,
         duration_ms=(time.perf_counter() - started) * 1000,
+        live=live,
     )
+
+
+def _frame(number: int, frame: IO[bytes] | bytes) -> PreparedImage:
+    try:
+        return prepare_image(frame)
+    except ImageRejected as rejected:
+        message = f"frame {number}: {rejected.message}"
+        raise ImageRejected(rejected.code, message, rejected.status) from None
+
+
+def _liveness(burst: list[PreparedImage]) -> LivenessResult:
+    """The burst's liveness; not checked when switched off, without frames, or where the local
+    models are not installed (a Rekognition-only deployment)."""
+    if settings.IMAGESIFT_LIVENESS == "off" or not burst or not liveness.available():
+        return LivenessResult(Liveness.NOT_CHECKED, frames=len(burst))
+    return liveness.check_burst([frame.pixels for frame in burst])
+
+
+def _liveness_refusal(live: LivenessResult) -> str:
+    """Why nobody may be admitted on this verification, when liveness is required."""
+    if settings.IMAGESIFT_LIVENESS != "required" or live.status == Liveness.PASSED:
+        return ""
+    why = live.reason or "no burst of frames was sent"
+    return f"liveness check required: {why}"
 
 
 def verification_record(
@@ -89,6 +124,7 @@ def verification_record(
     face_box: dict | None,
     faces_seen: int,
     duration_ms: float,
+    live: LivenessResult | None = None,
 ) -> Verification:
     """Append a verification to the audit log, keeping the probe for the retention period, and
     what the match was judged by: the collection's engine, face model and threshold."""
@@ -111,6 +147,10 @@ def verification_record(
         face_model=collection.model_name[:200],
         duration_ms=round(duration_ms, 1),
     )
+    if live is not None:
+        verification.liveness = str(live.status)
+        verification.liveness_reason = live.reason
+        verification.liveness_parallax = live.parallax
     retention_days = settings.IMAGESIFT_PROBE_RETENTION_DAYS
     if retention_days > 0:
         verification.probe_expires_at = now + timedelta(days=retention_days)

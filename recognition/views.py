@@ -1,5 +1,6 @@
 """Server-rendered pages: the front desk, and the health check."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +21,7 @@ DECISION_WORDS = {
     Decision.VISITOR_OUTSIDE_WINDOW: "Visitor outside visit window",
     Decision.DENIED: "DENIED",
     Decision.POSSIBLE_DENIED: "CHECK ID",
+    Decision.LIVENESS_FAILED: "NOT ADMITTED: LIVENESS",
     Decision.UNKNOWN: "Unknown person",
     Decision.NO_FACE: "No usable face",
 }
@@ -35,7 +37,11 @@ def frontdesk(request: HttpRequest) -> HttpResponse:
         {"verification": verification, "words": DECISION_WORDS[verification.decision]}
         for verification in selectors.verifications_for_day()
     ]
-    context = {"recent": recent, "decision_words": {str(k): v for k, v in DECISION_WORDS.items()}}
+    context = {
+        "recent": recent,
+        "decision_words": {str(k): v for k, v in DECISION_WORDS.items()},
+        "liveness": settings.IMAGESIFT_LIVENESS,
+    }
     return render(request, "frontdesk/index.html", context)
 
 

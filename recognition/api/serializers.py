@@ -80,6 +80,9 @@ class VerificationSerializer(serializers.ModelSerializer):
             "duration_ms",
             "has_probe_image",
             "probe_url",
+            "liveness",
+            "liveness_reason",
+            "liveness_parallax",
         ]
 
     def get_has_probe_image(self, verification) -> bool:

@@ -1,5 +1,6 @@
 """The verification API: verify a face, read the audit log."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -51,8 +52,23 @@ class VerificationListCreateApi(generics.ListAPIView):
     class InputSerializer(serializers.Serializer):
         # Empty files too go to the image check, which answers them as it does everywhere.
         image = serializers.FileField(
-            allow_empty_file=True, help_text="A JPEG, PNG or WebP photo with a face."
+            allow_empty_file=True,
+            required=False,
+            help_text="A JPEG, PNG or WebP photo with a face (or send `frames`).",
         )
+        frames = serializers.ListField(
+            child=serializers.FileField(allow_empty_file=True),
+            required=False,
+            max_length=settings.IMAGESIFT_LIVENESS_MAX_FRAMES,
+            help_text="A burst of frames (about 1-2 s, at least 5) of the person turning their "
+            "head: liveness is checked on it, and without `image` its middle frame is the probe.",
+        )
+
+        def validate(self, data):
+            if "image" not in data and not data.get("frames"):
+                raise serializers.ValidationError({"image": "Send an `image` or `frames`."})
+            return data
+
         channel = serializers.ChoiceField(
             choices=[Verification.Channel.API, Verification.Channel.UI],
             default=Verification.Channel.API,
@@ -83,7 +99,8 @@ class VerificationListCreateApi(generics.ListAPIView):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         verification = services.verification_perform(
-            upload=payload.validated_data["image"],
+            upload=payload.validated_data.get("image"),
+            frames=payload.validated_data.get("frames", []),
             channel=payload.validated_data["channel"],
             operator=request.user,
         )

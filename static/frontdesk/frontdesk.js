@@ -7,6 +7,10 @@
   if (!root) return;
 
   const verifyUrl = root.dataset.verifyUrl;
+  // With liveness on, a camera capture is a burst of frames while the person turns their head.
+  const livenessOn = root.dataset.liveness !== "off";
+  const BURST_FRAMES = 10;
+  const BURST_INTERVAL_MS = 150;
   const timeZone = root.dataset.timeZone || undefined;
   const decisionWords = JSON.parse(document.getElementById("decision-words").textContent);
   const $ = (id) => document.getElementById(id);
@@ -82,7 +86,7 @@
     return `The server answered ${response.status} ${response.statusText || ""}`.trim() + ".";
   }
 
-  async function verify(image, filename) {
+  async function verify(image, filename, frames = []) {
     if (busy) return;
     clearError();
     setBusy(true);
@@ -91,6 +95,7 @@
     $("result-empty").hidden = false;
     const form = new FormData();
     form.append("image", image, filename);
+    frames.forEach((frame, number) => form.append("frames", frame, `frame-${number}.jpg`));
     form.append("channel", "ui");
     const started = performance.now();
     try {
@@ -151,7 +156,28 @@
     );
   }
 
-  const BANNERS = { denied: deniedBanner, possible_denied: possibleDeniedBanner };
+  const capitalised = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
+
+  function livenessBanner(verification) {
+    return element(
+      "div",
+      { class: "denied-banner", role: "alert", "data-testid": "liveness-banner" },
+      element("span", { class: "denied-icon", "aria-hidden": "true" }),
+      element(
+        "span",
+        { class: "denied-text" },
+        element("strong", {}, "Not admitted — the liveness check did not pass."),
+        ` ${capitalised(verification.liveness_reason || "no burst of frames was sent")}. Ask the person to turn their head slowly and try again, or check ID.`,
+      ),
+    );
+  }
+
+  const BANNERS = {
+    denied: deniedBanner,
+    possible_denied: possibleDeniedBanner,
+    liveness_failed: livenessBanner,
+  };
+  const LIVENESS_WORDS = { passed: "Passed", failed: "Failed", not_checked: "Not checked" };
 
   function showResult(verification, elapsedMs, probeSrc) {
     const person = verification.person;
@@ -195,6 +221,13 @@
       fact(facts, "Similarity", `${verification.similarity.toFixed(1)} / 100`, "fact-similarity");
     }
     fact(facts, "Faces seen", String(verification.faces_seen), "fact-faces");
+    const liveness = LIVENESS_WORDS[verification.liveness] || verification.liveness;
+    fact(
+      facts,
+      "Liveness",
+      verification.liveness_reason ? `${liveness}: ${verification.liveness_reason}` : liveness,
+      "fact-liveness",
+    );
     fact(facts, "Reason", verification.reason, "fact-reason");
 
     $("result-time").textContent =
@@ -296,18 +329,42 @@
     captureButton.disabled = true;
   }
 
-  function capture() {
+  function grabFrame() {
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+  }
+
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function capture() {
     if (!stream || !video.videoWidth) {
       showError("The camera has no picture yet; wait a moment and try again.");
       return;
     }
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    canvas.toBlob((blob) => {
+    if (!livenessOn) {
+      const blob = await grabFrame();
       if (blob) verify(blob, "capture.jpg");
       else showError("Could not take a picture from the camera.");
-    }, "image/jpeg", 0.92);
+      return;
+    }
+    // The liveness challenge: ~1.5 s of frames while the head turns; the middle one is the probe.
+    captureButton.disabled = true;
+    statusLine.textContent = "Please turn your head slowly to one side and back…";
+    const frames = [];
+    for (let number = 0; number < BURST_FRAMES; number += 1) {
+      const blob = await grabFrame();
+      if (blob) frames.push(blob);
+      await pause(BURST_INTERVAL_MS);
+    }
+    statusLine.textContent = "";
+    captureButton.disabled = false;
+    if (frames.length < BURST_FRAMES) {
+      showError("Could not take pictures from the camera.");
+      return;
+    }
+    verify(frames[Math.floor(frames.length / 2)], "capture.jpg", frames);
   }
 
   cameraToggle.addEventListener("click", () => (stream ? stopCamera() : startCamera()));

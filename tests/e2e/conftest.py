@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,25 +38,38 @@ class WebcamFeed:
 
 def write_y4m(photo: Path, target: Path, *, width: int = 640, height: int = 480, frames: int = 5):
     """A short YUV4MPEG2 (4:2:0) video of a photo, scaled and centred on a dark frame."""
-    picture = Image.open(photo).convert("RGB")
-    scale = min(width / picture.width, height / picture.height)
-    picture = picture.resize((round(picture.width * scale), round(picture.height * scale)))
-    frame = Image.new("RGB", (width, height), (32, 36, 44))
-    frame.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
-    planes = np.asarray(frame.convert("YCbCr"), dtype=np.float32)
-    luma = planes[:, :, 0].astype(np.uint8)
-    # 4:2:0 chroma: the mean of each 2x2 block.
-    chroma = [
-        planes[:, :, channel]
-        .reshape(height // 2, 2, width // 2, 2)
-        .mean(axis=(1, 3))
-        .round()
-        .astype(np.uint8)
-        for channel in (1, 2)
-    ]
+    write_y4m_frames([Image.open(photo)] * frames, target, width=width, height=height)
+
+
+def write_y4m_frames(
+    pictures: list[Image.Image],
+    target: Path,
+    *,
+    width: int = 640,
+    height: int = 480,
+    fps: int = 15,
+) -> None:
+    """A YUV4MPEG2 (4:2:0) video of pictures, each scaled and centred on a dark frame: what
+    Chromium's fake camera plays, in a loop."""
     with target.open("wb") as video:
-        video.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
+        video.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for picture in pictures:
+            picture = picture.convert("RGB")
+            scale = min(width / picture.width, height / picture.height)
+            picture = picture.resize((round(picture.width * scale), round(picture.height * scale)))
+            frame = Image.new("RGB", (width, height), (32, 36, 44))
+            frame.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+            planes = np.asarray(frame.convert("YCbCr"), dtype=np.float32)
+            luma = planes[:, :, 0].astype(np.uint8)
+            # 4:2:0 chroma: the mean of each 2x2 block.
+            chroma = [
+                planes[:, :, channel]
+                .reshape(height // 2, 2, width // 2, 2)
+                .mean(axis=(1, 3))
+                .round()
+                .astype(np.uint8)
+                for channel in (1, 2)
+            ]
             video.write(b"FRAME\n")
             video.write(luma.tobytes() + chroma[0].tobytes() + chroma[1].tobytes())
 
@@ -69,27 +83,41 @@ def webcam_feed(faces, tmp_path_factory) -> WebcamFeed:
 
 
 @pytest.fixture(scope="session")
-def browser(webcam_feed: WebcamFeed) -> Iterator:
+def playwright_driver() -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip(f"Browser tests need Debian's chromium at {CHROMIUM}; it is not installed.")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={webcam_feed.video}",
-            ],
-        )
+        yield playwright
+
+
+@contextmanager
+def chromium_with_camera(playwright, video: Path) -> Iterator:
+    """Debian's chromium, headless, whose fake camera plays `video` (a .y4m, in a loop)."""
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
         yield browser
+    finally:
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver, webcam_feed: WebcamFeed) -> Iterator:
+    with chromium_with_camera(playwright_driver, webcam_feed.video) as browser:
+        yield browser
 
 
 # The first verification in a process loads the face models, and CI machines are busy: give
@@ -109,14 +137,17 @@ def page(browser):
 @pytest.fixture
 def frontdesk_page(page, live_server, user_with_role):
     """The front desk, signed in through the real login form as a front-desk user."""
-    user = user_with_role(Role.FRONT_DESK, username="desk")
+    return sign_in_to_frontdesk(page, live_server, user_with_role(Role.FRONT_DESK, username="desk"))
+
+
+def sign_in_to_frontdesk(page, live_server, user):
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.get_by_test_id("user-name")).to_have_text("desk")
+    expect(page.get_by_test_id("user-name")).to_have_text(user.username)
     # The page's script is deferred: a file chosen before it has run would go unnoticed.
     expect(page.locator("#frontdesk")).to_have_attribute("data-ready", "true")
     page.user = user

@@ -252,7 +252,7 @@ def test_a_missing_image_field_is_400_naming_the_field(front_desk):
     assert response.status_code == 400
     body = response.json()
     assert (body["detail"], body["code"]) == ("Invalid input.", "invalid")
-    assert body["errors"] == {"image": ["No file was submitted."]}
+    assert body["errors"] == {"image": ["Send an `image` or `frames`."]}
     assert not Verification.objects.exists()
 
 

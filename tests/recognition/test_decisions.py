@@ -64,6 +64,25 @@ def test_no_face_is_never_a_possible_denied():
     assert outcome.decision == Decision.NO_FACE
 
 
+@pytest.mark.parametrize(
+    "person",
+    [employee(), visitor()],
+    ids=["employee", "visitor"],
+)
+def test_a_required_liveness_check_that_did_not_pass_admits_nobody(person):
+    outcome = decide(person, face_found=True, now=NOW, liveness_refusal="liveness check required")
+    assert (outcome.decision, outcome.reason) == (
+        Decision.LIVENESS_FAILED,
+        "liveness check required",
+    )
+
+
+def test_a_liveness_refusal_leaves_a_refusal_as_it_was():
+    denied = employee(denied=True, denied_reason="Badge revoked")
+    outcome = decide(denied, face_found=True, now=NOW, liveness_refusal="liveness check required")
+    assert outcome.decision == Decision.DENIED
+
+
 def test_an_active_employee_may_enter():
     assert decide(employee(), face_found=True, now=NOW).decision == Decision.EMPLOYEE
 

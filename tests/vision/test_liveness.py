@@ -7,8 +7,9 @@ import pytest
 from PIL import Image
 
 from tests.spoofs import held_picture, live_bursts
-from vision import liveness, model_files
-from vision.liveness import Liveness, LivenessFailure, check_burst
+from vision import model_files
+from vision.liveness import Liveness, LivenessFailure, available, check_burst
+from vision.liveness import burst as liveness
 
 # A second of the performer alone in hamilton_short.mp4, turning his head on stage.
 LIVE_BURST = 8  # frames 120-150
@@ -83,3 +84,7 @@ def test_the_landmark_model_is_refused_unless_its_digest_matches(tmp_path):
     assert model_files.verified(original, liveness.MESH[1]) == original
     with pytest.raises(RuntimeError, match="not the expected model file"):
         model_files.verified(altered, liveness.MESH[1])
+
+
+def test_the_models_liveness_needs_are_installed_here():
+    assert available()

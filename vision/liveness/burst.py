@@ -17,10 +17,8 @@ What this cannot tell: a video of the person replayed on a screen moves like the
 
 from __future__ import annotations
 
-import enum
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 
 import cv2
@@ -30,8 +28,14 @@ from PIL import Image
 from vision import model_files
 from vision.faces import local_models
 from vision.faces.local import MAX_OTHER_FACE_AREA, MAX_OTHER_FACE_SCORE
+from vision.liveness import (
+    MESH_PACKAGE,
+    MIN_FRAMES,
+    Liveness,
+    LivenessFailure,
+    LivenessResult,
+)
 
-MESH_PACKAGE = "mediapipe"
 MESH = (
     "modules/face_landmark/face_landmark.tflite",
     "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
@@ -45,7 +49,6 @@ DEPTH_LANDMARKS = [1, 4, 5, 195, 168]
 EYE_OUTER_CORNERS = (33, 263)
 NOSE_TIP = 1
 
-MIN_FRAMES = 5
 # SFace: every frame's face must match the first frame's. Within one second of one person the
 # cosine stays over 0.38 on the shared videos (faces of ~80 px); two people rarely reach 0.3.
 SAME_PERSON_COSINE = 0.3
@@ -53,38 +56,6 @@ SAME_PERSON_COSINE = 0.3
 # sideways travel over the burst, in eye distances) and the least parallax of a live burst.
 MIN_TURN = 0.08
 MIN_PARALLAX = 0.05
-
-
-class Liveness(enum.StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    NOT_CHECKED = "not_checked"
-
-
-class LivenessFailure(enum.StrEnum):
-    TOO_FEW_FRAMES = "too_few_frames"
-    FACE_CHANGED = "face_changed"  # no face, several faces, or another person in some frame
-    NO_MOTION = "no_motion"
-    FLAT = "flat"
-
-
-@dataclass(frozen=True)
-class LivenessResult:
-    status: Liveness
-    failure: LivenessFailure | None = None
-    parallax: float | None = None  # the burst's median, in eye distances
-    turn: float | None = None  # the nose tip's sideways travel, in eye distances
-    frames: int = 0
-
-    @property
-    def reason(self) -> str:
-        return {
-            None: "",
-            LivenessFailure.TOO_FEW_FRAMES: f"too few frames (at least {MIN_FRAMES} needed)",
-            LivenessFailure.FACE_CHANGED: "not one face of the same person in every frame",
-            LivenessFailure.NO_MOTION: "the head did not turn",
-            LivenessFailure.FLAT: "the face moved like a flat picture",
-        }[self.failure]
 
 
 def check_burst(frames: Sequence[Image.Image]) -> LivenessResult:
