@@ -128,49 +128,35 @@
     list.append(element("dt", {}, label), element("dd", { "data-testid": testId }, value));
   }
 
-  function deniedBanner(verification) {
-    return element(
-      "div",
-      { class: "denied-banner", role: "alert", "data-testid": "denied-banner" },
-      element("span", { class: "denied-icon", "aria-hidden": "true" }),
-      element(
-        "span",
-        { class: "denied-text" },
-        element("strong", {}, "DENIED — do not admit."),
-        ` ${verification.reason ? `${verification.reason[0].toUpperCase()}${verification.reason.slice(1)}. ` : ""}Call security.`,
-      ),
-    );
-  }
-
-  function possibleDeniedBanner() {
-    return element(
-      "div",
-      { class: "denied-banner", role: "alert", "data-testid": "possible-denied-banner" },
-      element("span", { class: "denied-icon", "aria-hidden": "true" }),
-      element(
-        "span",
-        { class: "denied-text" },
-        element("strong", {}, "Check ID — possible match to a person on the deny list."),
-        " Compare the photos and the person's ID before admitting; call security if it is them.",
-      ),
-    );
-  }
-
   const capitalised = (text) => `${text[0].toUpperCase()}${text.slice(1)}`;
 
-  function livenessBanner(verification) {
+  // A red alert above the answer (denied, check ID, liveness).
+  function alertBanner(testId, headline, text) {
     return element(
       "div",
-      { class: "denied-banner", role: "alert", "data-testid": "liveness-banner" },
+      { class: "denied-banner", role: "alert", "data-testid": testId },
       element("span", { class: "denied-icon", "aria-hidden": "true" }),
-      element(
-        "span",
-        { class: "denied-text" },
-        element("strong", {}, "Not admitted — the liveness check did not pass."),
-        ` ${capitalised(verification.liveness_reason || "no burst of frames was sent")}. Ask the person to turn their head slowly and try again, or check ID.`,
-      ),
+      element("span", { class: "denied-text" }, element("strong", {}, headline), ` ${text}`),
     );
   }
+
+  const deniedBanner = (verification) => alertBanner(
+    "denied-banner",
+    "DENIED — do not admit.",
+    `${verification.reason ? `${capitalised(verification.reason)}. ` : ""}Call security.`,
+  );
+
+  const possibleDeniedBanner = () => alertBanner(
+    "possible-denied-banner",
+    "Check ID — possible match to a person on the deny list.",
+    "Compare the photos and the person's ID before admitting; call security if it is them.",
+  );
+
+  const livenessBanner = (verification) => alertBanner(
+    "liveness-banner",
+    "Not admitted — the liveness check did not pass.",
+    `${capitalised(verification.liveness_reason || "no burst of frames was sent")}. Ask the person to turn their head slowly and try again, or check ID.`,
+  );
 
   const BANNERS = {
     denied: deniedBanner,

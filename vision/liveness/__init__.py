@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
@@ -62,6 +63,7 @@ def check_burst(frames: Sequence[Image.Image]) -> LivenessResult:
     return import_string(CHECK)(frames)  # the models load on first use only
 
 
+@cache
 def available() -> bool:
     """Whether the local models liveness needs are installed (not on a Rekognition-only
     deployment, whose package leaves them out)."""
