@@ -72,10 +72,30 @@ def needs_reindex(photo: FacePhoto) -> bool:
 
 class FacePhotoInline(admin.TabularInline):
     model = FacePhoto
+    fk_name = "person"
     form = FacePhotoForm
     extra = 1
-    fields = ["preview", "image", "state", "rejection_reason", needs_reindex, "indexed_at"]
-    readonly_fields = ["preview", "state", "rejection_reason", needs_reindex, "indexed_at"]
+    fields = [
+        "preview",
+        "image",
+        "state",
+        "rejection_reason",
+        "advice_note",
+        needs_reindex,
+        "indexed_at",
+    ]
+    readonly_fields = [
+        "preview",
+        "state",
+        "rejection_reason",
+        "advice_note",
+        needs_reindex,
+        "indexed_at",
+    ]
+
+    @admin.display(description="Advice")
+    def advice_note(self, photo: FacePhoto) -> str:
+        return photo.advice_text or "—"
 
     @admin.display(description="Photo")
     def preview(self, photo: FacePhoto) -> str:
@@ -188,6 +208,10 @@ class PersonAdmin(DeletesThroughServices, admin.ModelAdmin):
                 self.message_user(
                     request, f"Photo {photo.pk} is being indexed: check its state shortly."
                 )
+            elif photo.advice:
+                self.message_user(
+                    request, f"Photo {photo.pk}: {photo.advice_text}", messages.WARNING
+                )
 
     def delete_one(self, obj: Person) -> None:
         services.person_erase(person=obj)
@@ -285,21 +309,33 @@ class FacePhotoAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
         "person",
         "state",
         "rejection_reason",
+        "advice",
         "face_model",
         needs_reindex,
         "face_id",
         "created_at",
     ]
-    list_filter = ["state", NeedsReindexFilter, "rejection_reason", "face_model", "person__kind"]
+    list_filter = [
+        "state",
+        NeedsReindexFilter,
+        "rejection_reason",
+        "advice",
+        "face_model",
+        "person__kind",
+    ]
     search_fields = ["person__name", "face_id"]
     list_select_related = ["person"]
     actions = ["reindex", "remove_face"]
     exclude = ["image"]  # its file link would bypass the role check (and 404)
-    readonly_fields = ["preview"]
+    readonly_fields = ["preview", "advice_note"]
 
     @admin.display(description="Photo")
     def preview(self, photo: FacePhoto) -> str:
         return photo_preview(photo, height_px=240)
+
+    @admin.display(description="Advice")
+    def advice_note(self, photo: FacePhoto) -> str:
+        return photo.advice_text or "—"
 
     def delete_one(self, obj: FacePhoto) -> None:
         services.photo_delete(photo=obj)

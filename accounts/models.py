@@ -110,6 +110,10 @@ class FacePhoto(models.Model):
         ],
     )
 
+    class Advice(models.TextChoices):
+        UNLIKE_OWN_PHOTOS = "unlike_own_photos", "Unlike the person's other photos"
+        LIKE_SOMEONE_ELSE = "like_someone_else", "Looks like someone else enrolled"
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=photo_upload_path, max_length=300)
     content_sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -123,6 +127,13 @@ class FacePhoto(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     indexed_at = models.DateTimeField(null=True, blank=True)
+    # What indexing noticed about the face (indexed all the same): it is unlike the person's
+    # other photos, or like someone else enrolled (`advice_person`), at `advice_similarity`.
+    advice = models.CharField(max_length=32, choices=Advice.choices, blank=True)
+    advice_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    advice_similarity = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["person_id", "id"]
@@ -130,6 +141,24 @@ class FacePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.person}"
+
+    @property
+    def advice_text(self) -> str:
+        """The advice in plain words, for the admin and the API."""
+        similarity = f"similarity {self.advice_similarity:g}" if self.advice_similarity else ""
+        if self.advice == self.Advice.LIKE_SOMEONE_ELSE:
+            who = self.advice_person.name if self.advice_person else "someone since erased"
+            return (
+                f"Looks like {who} ({similarity}): the same person enrolled twice, a returning "
+                "visitor to merge, or someone else's photo."
+            )
+        if self.advice == self.Advice.UNLIKE_OWN_PHOTOS:
+            how_far = f" ({similarity})" if similarity else ""
+            return (
+                f"Does not match this person's other photos{how_far}: probably someone else's "
+                "photo."
+            )
+        return ""
 
 
 class StoredFace(models.Model):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet, Subquery
 
 from accounts.models import Employee, FacePhoto, Person, Visitor
 
@@ -84,3 +85,16 @@ def photos_needing_reindex(model_key: str) -> QuerySet[FacePhoto]:
 def photo_needs_reindex(photo: FacePhoto, model_key: str) -> bool:
     """One photo's answer to `photos_needing_reindex`."""
     return photo.state == FacePhoto.State.INDEXED and photo.face_model != model_key
+
+
+def one_face_per_person(model_key: str, *, limit: int) -> list[tuple[int, str]]:
+    """(person id, face id) of the first indexed photo of up to `limit` people, picked at
+    random: the probes a gallery measurement compares with everyone else."""
+    indexed = FacePhoto.objects.filter(state=FacePhoto.State.INDEXED, face_model=model_key)
+    first_photos = indexed.values("person_id").annotate(first=Min("pk")).values("first")
+    faces = list(
+        FacePhoto.objects.filter(pk__in=Subquery(first_photos))
+        .order_by("person_id")
+        .values_list("person_id", "face_id")
+    )
+    return sorted(random.sample(faces, limit)) if len(faces) > limit else faces

@@ -7,13 +7,15 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.advice import enrolment_advice
 from accounts.collection import face_collection
 from accounts.models import Employee, FacePhoto, Person, Visitor
 from accounts.signals import person_erased
@@ -214,6 +216,9 @@ def _index_result(photo: FacePhoto, collection: FaceCollection) -> dict[str, Any
         "indexed_at": None,
         "rejection_reason": "",
         "state": FacePhoto.State.REJECTED,
+        "advice": "",
+        "advice_person": None,
+        "advice_similarity": None,
     }
     if not photo.person.has_consent:
         return result | {"rejection_reason": FacePhoto.Rejection.NO_CONSENT}
@@ -234,6 +239,7 @@ def _index_result(photo: FacePhoto, collection: FaceCollection) -> dict[str, Any
         "face_model": collection.model_key,
         "face_box": indexed.face.box.as_dict(),
         "indexed_at": timezone.now(),
+        **enrolment_advice(photo, indexed.face_id, collection),
     }
 
 
@@ -283,6 +289,24 @@ def _photos_without_consent(person: Person) -> None:
     person.photos.filter(state__in=[FacePhoto.State.PENDING, FacePhoto.State.INDEXING]).update(
         state=FacePhoto.State.REJECTED, rejection_reason=FacePhoto.Rejection.NO_CONSENT
     )
+
+
+def rejected_photos_purge(*, now: datetime | None = None) -> int:
+    """Delete the photos rejected (last tried) IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS ago or
+    more: a face that cannot be used, or has no consent, is not kept on the chance. Each goes
+    only while still rejected (consent recorded meanwhile queues it again). Returns a count."""
+    days = settings.IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    rejected = FacePhoto.objects.filter(state=FacePhoto.State.REJECTED)
+    purged = 0
+    for photo in rejected.filter(claimed_at__lt=cutoff).iterator():
+        deleted, _ = rejected.filter(pk=photo.pk).delete()
+        if deleted:
+            photo.image.delete(save=False)
+            purged += 1
+    return purged
 
 
 def photo_delete(*, photo: FacePhoto) -> None:

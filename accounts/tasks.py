@@ -37,6 +37,13 @@ def repair_collection(event: dict | None = None, context: object = None) -> bool
     return services.collection_check(repair=True).consistent
 
 
+def purge_rejected_photos(event: dict | None = None, context: object = None) -> int:
+    """Delete photos rejected longer ago than their retention (daily: a scheduled event)."""
+    purged = services.rejected_photos_purge()
+    logger.info("Purged %s rejected photo(s).", purged)
+    return purged
+
+
 def photo_stored(name: str) -> None:
     """An enrolment photo's file is stored (S3 event): index its face, unless that is done or
     under way."""

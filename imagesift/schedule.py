@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from accounts.tasks import repair_collection, requeue_stale_photos
+from accounts.tasks import purge_rejected_photos, repair_collection, requeue_stale_photos
 from insight.tasks import requeue_stale_analyses
-from recognition.tasks import purge_expired_probes
+from recognition.tasks import purge_expired_probes, requeue_stale_measurements
 
 # Each rate (as Zappa's `expression`) and what runs at it.
 SCHEDULE: dict[str, tuple[Callable[..., object], ...]] = {
-    "rate(15 minutes)": (requeue_stale_photos, requeue_stale_analyses),
-    "rate(1 day)": (purge_expired_probes, repair_collection),
+    "rate(15 minutes)": (requeue_stale_photos, requeue_stale_analyses, requeue_stale_measurements),
+    "rate(1 day)": (purge_expired_probes, purge_rejected_photos, repair_collection),
 }
 
 

@@ -188,6 +188,13 @@ IMAGESIFT_MATCH_THRESHOLD = env_float("IMAGESIFT_MATCH_THRESHOLD", 42.0)
 # From this similarity (below the match threshold), a probe near a person on the deny list is
 # answered "possible_denied": check ID. Measured on ../shared/faces (README, "Accuracy").
 IMAGESIFT_DENY_LIST_THRESHOLD = env_float("IMAGESIFT_DENY_LIST_THRESHOLD", 35.0)
+# Calibration (README, "Calibration"): people sampled by a gallery measurement (one search each:
+# on Rekognition, one SearchFaces call each), and the false-accept rate, in percent, that the
+# suggested threshold aims at.
+IMAGESIFT_CALIBRATION_SAMPLE_PEOPLE = env_int("IMAGESIFT_CALIBRATION_SAMPLE_PEOPLE", 1000)
+IMAGESIFT_CALIBRATION_TARGET_FAR_PERCENT = env_float(
+    "IMAGESIFT_CALIBRATION_TARGET_FAR_PERCENT", 1.0
+)
 # Enrolment quality gates: a face smaller (px), blurrier (variance of the Laplacian of the
 # aligned face) or darker (mean, 0-255) is rejected.
 IMAGESIFT_MIN_FACE_PX = env_int("IMAGESIFT_MIN_FACE_PX", 40)
@@ -265,12 +272,19 @@ IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)
 IMAGESIFT_MIN_IMAGE_PX = env_int("IMAGESIFT_MIN_IMAGE_PX", 80)
 IMAGESIFT_MAX_IMAGE_PIXELS = env_int("IMAGESIFT_MAX_IMAGE_PIXELS", 40_000_000)
 IMAGESIFT_PROBE_RETENTION_DAYS = env_int("IMAGESIFT_PROBE_RETENTION_DAYS", 30)
+# Days a rejected enrolment photo (no face, poor quality, no consent) is kept after it was last
+# tried, to be seen and fixed; then the daily purge deletes it. 0 keeps them.
+IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS = env_int("IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS", 30)
 # The liveness challenge (a burst of frames of the head turning): `off`; `advisory` (checked and
 # recorded when frames are sent); `required` (nobody is admitted without a passed check).
 IMAGESIFT_LIVENESS = env_str("IMAGESIFT_LIVENESS", "advisory")
 IMAGESIFT_LIVENESS_MAX_FRAMES = env_int("IMAGESIFT_LIVENESS_MAX_FRAMES", 30)
 if IMAGESIFT_LIVENESS not in {"off", "advisory", "required"}:
     raise ImproperlyConfigured("IMAGESIFT_LIVENESS: off, advisory or required.")
+# The same, at the unattended kiosk (/kiosk/): nobody there sees a photo held up to the camera.
+IMAGESIFT_KIOSK_LIVENESS = env_str("IMAGESIFT_KIOSK_LIVENESS", "required")
+if IMAGESIFT_KIOSK_LIVENESS not in {"off", "advisory", "required"}:
+    raise ImproperlyConfigured("IMAGESIFT_KIOSK_LIVENESS: off, advisory or required.")
 # Django refuses request bodies above this in memory; the image check gives the clear error.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int((IMAGESIFT_MAX_UPLOAD_MB + 1) * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE

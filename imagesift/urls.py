@@ -16,6 +16,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", recognition_views.frontdesk, name="frontdesk"),
+    path("kiosk/", recognition_views.kiosk, name="kiosk"),
+    path("kiosk/verify/", recognition_views.kiosk_verify, name="kiosk-verify"),
     path("photos/<int:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
     path("images/", include("insight.urls")),
     path("healthz", recognition_views.health, name="health"),

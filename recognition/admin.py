@@ -1,12 +1,19 @@
 """The audit log in the admin: read-only, as an audit log must be; marks on its decisions are
-added beside it (append-only), through the same service as the API."""
+added beside it (append-only), through the same service as the API; and the calibration page,
+which reads both."""
 
 from django import forms
 from django.contrib import admin
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from recognition import services
+from accounts.roles import ADMINS, has_role
+from recognition import plots, selectors, services
+from recognition.calibration import BIN_WIDTH, histogram
 from recognition.models import DecisionFeedback, Verification
 
 
@@ -71,6 +78,36 @@ class VerificationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_calibrate": has_role(request.user, *ADMINS)}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        calibration = self.admin_site.admin_view(self.calibration_view)
+        return [
+            path("calibration/", calibration, name="recognition_calibration"),
+            *super().get_urls(),
+        ]
+
+    def calibration_view(self, request: HttpRequest) -> HttpResponse:
+        """The thresholds against this site's own data (admins only); POST measures the
+        gallery again, in the background."""
+        if not has_role(request.user, *ADMINS):
+            raise PermissionDenied("Calibration is for admins.")
+        if request.method == "POST":
+            services.gallery_measurement_request(requested_by=request.user)
+            self.message_user(request, "Measuring the gallery: the result shows here once done.")
+            return redirect("admin:recognition_calibration")
+        data = selectors.calibration_read()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Calibration",
+            "opts": self.model._meta,
+            "data": data,
+            "plots": calibration_plots(data),
+        }
+        return TemplateResponse(request, "admin/recognition/calibration.html", context)
+
 
 class FeedbackForm(forms.ModelForm):
     enrol_probe = forms.BooleanField(
@@ -122,3 +159,31 @@ class DecisionFeedbackAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def calibration_plots(data: selectors.CalibrationData) -> dict[str, str]:
+    """The two histograms of the calibration page, with the thresholds drawn across them."""
+    markers = [
+        plots.Marker("match", data.match_threshold, "#111"),
+        plots.Marker("deny list", data.deny_list_threshold, "#e65100", dashed=True),
+    ]
+    if data.suggestion.threshold is not None:
+        markers.append(plots.Marker("suggested", data.suggestion.threshold, "#6a1b9a", True))
+    nearest = data.measurement.nearest_similarities if data.measurement else []
+    return {
+        "decisions": plots.histogram_svg(
+            "Similarity of decisions staff confirmed",
+            [
+                plots.Series("marked correct", histogram(data.confirmed_right), "#2e7d32"),
+                plots.Series("not that person", histogram(data.confirmed_wrong), "#c62828"),
+            ],
+            markers,
+            bin_width=BIN_WIDTH,
+        ),
+        "gallery": plots.histogram_svg(
+            "Similarity of each enrolled person to the nearest other person",
+            [plots.Series("nearest other person", histogram(nearest), "#1565c0")],
+            markers,
+            bin_width=BIN_WIDTH,
+        ),
+    }

@@ -25,6 +25,7 @@ class Verification(models.Model):
 
     class Channel(models.TextChoices):
         UI = "ui", "Front desk"
+        KIOSK = "kiosk", "Kiosk"
         API = "api", "API"
         CLI = "cli", "Command line"
 
@@ -106,3 +107,35 @@ class DecisionFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} on verification {self.verification_id}"
+
+
+class GalleryMeasurement(models.Model):
+    """How near each other the enrolled people are: for a sample of them, the similarity of one
+    of their photos to the nearest *other* person. Measured in the background (a search per
+    sampled person), read by the calibration page: the gallery's own false-accept risk."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_by_name = models.CharField(max_length=150, blank=True)
+    engine = models.CharField(max_length=32, blank=True)
+    face_model = models.CharField(max_length=200, blank=True)
+    people_enrolled = models.PositiveIntegerField(default=0)
+    # One similarity per sampled person (to their nearest other person), ascending.
+    nearest_similarities = models.JSONField(default=list, blank=True)
+    # The closest pairs, nearest first: [person id, other person id, similarity].
+    closest_pairs = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Gallery measurement {self.pk} ({self.get_state_display()})"

@@ -1,13 +1,25 @@
-"""Reads of the audit log; no writes here."""
+"""Reads of the audit log and of what calibrates it; no writes here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from recognition.models import Verification
+from accounts.collection import face_collection
+from accounts.models import Employee, Visitor
+from accounts.selectors import people_by_keys
+from recognition import calibration
+from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
+
+Verdict = DecisionFeedback.Verdict
+THRESHOLD_SETTINGS = {
+    "local": "IMAGESIFT_MATCH_THRESHOLD",
+    "rekognition": "IMAGESIFT_REKOGNITION_MATCH_THRESHOLD",
+}
 
 
 def verifications_list(
@@ -41,3 +53,91 @@ def verifications_for_day(day: date | None = None, *, limit: int = 20) -> list[V
     start = timezone.make_aware(datetime.combine(day, time.min))
     end = timezone.make_aware(datetime.combine(day, time.max))
     return list(verifications_list(since=start, until=end)[:limit])
+
+
+@dataclass(frozen=True)
+class CalibrationData:
+    """Everything the calibration page and API show (`recognition.calibration` explains it)."""
+
+    engine: str
+    match_threshold: float
+    threshold_setting: str  # where the match threshold is set
+    deny_list_threshold: float
+    target_false_accept_rate: float
+    confirmed_right: list[float]  # similarities of decisions marked correct
+    confirmed_wrong: list[float]  # ... marked wrong_person, or admitted after an ID check
+    missed: int  # decisions marked missed (no similarity to the right person is known)
+    measurement: GalleryMeasurement | None  # the latest finished one, for this engine
+    measurement_waiting: bool  # one is pending or running
+    # The measurement's closest pairs of people (still enrolled), nearest first.
+    closest_pairs: list[tuple[Employee | Visitor, Employee | Visitor, float]]
+    false_accepts: calibration.FalseAcceptEstimate | None
+    suggestion: calibration.Suggestion
+
+
+def calibration_read() -> CalibrationData:
+    """The thresholds in force, the confirmed decisions of this engine, and its latest gallery
+    measurement, with the estimate and suggestion made of them."""
+    collection = face_collection()
+    latest_marks = DecisionFeedback.objects.filter(
+        verification__engine=collection.name, verification__similarity__isnull=False
+    ).order_by("verification_id", "-created_at", "-id")
+    right, wrong, seen = [], [], set()
+    for verification_id, verdict, decision, similarity in latest_marks.values_list(
+        "verification_id", "verdict", "verification__decision", "verification__similarity"
+    ):
+        if verification_id in seen:
+            continue  # an older mark: the latest one counts
+        seen.add(verification_id)
+        if verdict == Verdict.CORRECT:
+            right.append(similarity)
+        elif _not_that_person(verdict, decision):
+            wrong.append(similarity)
+    measurements = GalleryMeasurement.objects.filter(engine__in=["", collection.name])
+    measurement = measurements.filter(state=GalleryMeasurement.State.DONE).first()
+    nearest = measurement.nearest_similarities if measurement else []
+    target = settings.IMAGESIFT_CALIBRATION_TARGET_FAR_PERCENT / 100
+    return CalibrationData(
+        engine=collection.name,
+        match_threshold=collection.match_threshold,
+        threshold_setting=THRESHOLD_SETTINGS.get(collection.name, ""),
+        deny_list_threshold=collection.deny_list_threshold,
+        target_false_accept_rate=target,
+        confirmed_right=sorted(right),
+        confirmed_wrong=sorted(wrong),
+        missed=DecisionFeedback.objects.filter(
+            verdict=Verdict.MISSED, verification__engine=collection.name
+        ).count(),
+        measurement=measurement,
+        closest_pairs=_closest_pairs(measurement),
+        measurement_waiting=measurements.filter(
+            state__in=[GalleryMeasurement.State.PENDING, GalleryMeasurement.State.RUNNING]
+        ).exists(),
+        false_accepts=(
+            calibration.false_accepts(nearest, collection.match_threshold) if nearest else None
+        ),
+        suggestion=calibration.suggest_threshold(
+            nearest, wrong, right, target_false_accept_rate=target
+        ),
+    )
+
+
+def _not_that_person(verdict: str, decision: str) -> bool:
+    """Whether a mark says the probe was not the person it scored against: a wrong match, or a
+    possible deny-list match that an ID check cleared."""
+    return verdict == Verdict.WRONG_PERSON or (
+        verdict == Verdict.ADMITTED_AFTER_ID_CHECK
+        and decision == Verification.Decision.POSSIBLE_DENIED
+    )
+
+
+def _closest_pairs(
+    measurement: GalleryMeasurement | None,
+) -> list[tuple[Employee | Visitor, Employee | Visitor, float]]:
+    pairs = measurement.closest_pairs if measurement else []
+    people = people_by_keys(str(person_id) for pair in pairs for person_id in pair[:2])
+    return [
+        (people[str(first)], people[str(second)], similarity)
+        for first, second, similarity in pairs
+        if str(first) in people and str(second) in people
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -16,15 +16,33 @@ from django.utils import timezone
 
 from accounts.collection import face_collection
 from accounts.models import Person
-from accounts.selectors import people_by_keys, photos_needing_reindex
+from accounts.selectors import (
+    one_face_per_person,
+    people_by_keys,
+    people_enrolled,
+    photos_needing_reindex,
+)
 from accounts.services import photo_enroll
+from core.jobs import WorkQueue, schedule
 from recognition.decisions import decide
-from recognition.models import DecisionFeedback, Verification
+from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
 from vision import liveness
 from vision.errors import ImageRejected
 from vision.faces.base import FaceCollection
 from vision.images import PreparedImage, prepare_image
 from vision.liveness import Liveness, LivenessResult
+
+MEASURE_GALLERY_TASK = "recognition.tasks.measure_gallery"
+GALLERY_MEASURING = WorkQueue(
+    GalleryMeasurement,
+    "state",
+    pending=GalleryMeasurement.State.PENDING,
+    running=GalleryMeasurement.State.RUNNING,
+)
+MEASUREMENT_WAITING = [GalleryMeasurement.State.PENDING, GalleryMeasurement.State.RUNNING]
+CLOSEST_PAIRS = 10  # the nearest pairs of people a measurement lists (duplicates show there)
+
+LIVENESS_POLICIES = ("off", "advisory", "required")
 
 
 def verification_perform(
@@ -33,17 +51,22 @@ def verification_perform(
     frames: Sequence[IO[bytes] | bytes] = (),
     channel: str,
     operator: AbstractBaseUser | None = None,
+    liveness_policy: str | None = None,
 ) -> Verification:
     """Decide who is in the image and record the verification in the audit log. With `frames`
     (a burst of the head turning), liveness is checked too; the probe is then `upload`, or the
-    burst's middle frame.
+    burst's middle frame. `liveness_policy` (off, advisory or required) overrides
+    IMAGESIFT_LIVENESS for this verification: the kiosk requires it where the desk may not.
 
     Raises `ImageRejected` for unusable uploads (nothing is recorded then).
     """
+    policy = liveness_policy or settings.IMAGESIFT_LIVENESS
+    if policy not in LIVENESS_POLICIES:
+        raise ValueError(f"liveness_policy: one of {', '.join(LIVENESS_POLICIES)}, not {policy!r}")
     started = time.perf_counter()
     burst = [_frame(number, frame) for number, frame in enumerate(frames, start=1)]
     image = prepare_image(upload) if upload is not None else burst[len(burst) // 2]
-    live = _liveness(burst)
+    live = _liveness(burst, policy)
     collection = face_collection()
     search = collection.search_face(
         image,
@@ -69,7 +92,7 @@ def verification_perform(
         now=timezone.now(),
         near_denied=near_denied,
         unsearched_photos=unsearched_photos,
-        liveness_refusal=_liveness_refusal(live),
+        liveness_refusal=_liveness_refusal(live, policy),
     )
     return verification_record(
         image=image,
@@ -95,17 +118,17 @@ def _frame(number: int, frame: IO[bytes] | bytes) -> PreparedImage:
         raise ImageRejected(rejected.code, message, rejected.status) from None
 
 
-def _liveness(burst: list[PreparedImage]) -> LivenessResult:
+def _liveness(burst: list[PreparedImage], policy: str) -> LivenessResult:
     """The burst's liveness; not checked when switched off, without frames, or where the local
     models are not installed (a Rekognition-only deployment)."""
-    if settings.IMAGESIFT_LIVENESS == "off" or not burst or not liveness.available():
+    if policy == "off" or not burst or not liveness.available():
         return LivenessResult(Liveness.NOT_CHECKED, frames=len(burst))
     return liveness.check_burst([frame.pixels for frame in burst])
 
 
-def _liveness_refusal(live: LivenessResult) -> str:
+def _liveness_refusal(live: LivenessResult, policy: str) -> str:
     """Why nobody may be admitted on this verification, when liveness is required."""
-    if settings.IMAGESIFT_LIVENESS != "required" or live.status == Liveness.PASSED:
+    if policy != "required" or live.status == Liveness.PASSED:
         return ""
     why = live.reason or "no burst of frames was sent"
     return f"liveness check required: {why}"
@@ -247,3 +270,56 @@ def feedback_check(
         raise ValidationError(
             {"enrol_probe": f"No consent is recorded for {right_person.name}: record it first."}
         )
+
+
+# --- calibration ------------------------------------------------------------------------------
+def gallery_measurement_request(
+    *, requested_by: AbstractBaseUser | None = None
+) -> GalleryMeasurement:
+    """Ask for the gallery to be measured in the background; a measurement already waiting
+    is the answer instead of a second one."""
+    with transaction.atomic():
+        waiting = GalleryMeasurement.objects.filter(state__in=MEASUREMENT_WAITING).first()
+        if waiting is not None:
+            return waiting
+        measurement = GalleryMeasurement.objects.create(
+            requested_by_name=_signed_in(requested_by)[1]
+        )
+        schedule(MEASURE_GALLERY_TASK, measurement.pk)
+    return measurement
+
+
+def gallery_measure(*, measurement_id: int) -> bool:
+    """The body of the measuring task: claim, measure with no transaction open, write back."""
+    return GALLERY_MEASURING.process(measurement_id, _measure_claimed)
+
+
+def _measure_claimed(measurement_id: int, claimed_at: datetime) -> bool:
+    """For a sample of enrolled people, the similarity of their first photo to the nearest
+    other person (`recognition.calibration` says what that estimates)."""
+    collection = face_collection()
+    probes = one_face_per_person(
+        collection.model_key, limit=settings.IMAGESIFT_CALIBRATION_SAMPLE_PEOPLE
+    )
+    nearest: list[float] = []
+    pairs: dict[tuple[int, int], float] = {}
+    for person_id, face_id in probes:
+        like = collection.people_like_face(face_id, count=2)  # their own person, and the next
+        other = next((m for m in like if m.person_key != str(person_id)), None)
+        if other is None or not other.person_key.isdigit():
+            continue  # alone in the gallery, or a face of no person of ours
+        nearest.append(other.similarity)
+        pair = (min(person_id, int(other.person_key)), max(person_id, int(other.person_key)))
+        pairs[pair] = max(pairs.get(pair, 0.0), other.similarity)
+    closest = sorted(pairs.items(), key=lambda item: item[1], reverse=True)[:CLOSEST_PAIRS]
+    return GALLERY_MEASURING.finish(
+        measurement_id,
+        claimed_at,
+        state=GalleryMeasurement.State.DONE,
+        finished_at=timezone.now(),
+        engine=collection.name,
+        face_model=collection.model_name[:200],
+        people_enrolled=people_enrolled().count(),
+        nearest_similarities=sorted(nearest),
+        closest_pairs=[[first, second, similarity] for (first, second), similarity in closest],
+    )

@@ -1,10 +1,24 @@
-"""Scheduled work of the recognition app (a daily scheduled event on Lambda)."""
+"""Background and scheduled work of the recognition app: the gallery measurement (a Zappa async
+task on Lambda, in-process elsewhere), its sweep, and the daily probe purge."""
 
 import logging
+
+from zappa.asynchronous import task
 
 from recognition import services
 
 logger = logging.getLogger(__name__)
+
+
+@task
+def measure_gallery(measurement_id: int) -> None:
+    """Measure how near each other the enrolled people are (calibration)."""
+    services.gallery_measure(measurement_id=measurement_id)
+
+
+def requeue_stale_measurements(event: dict | None = None, context: object = None) -> int:
+    """Queue again a measurement left waiting, or whose task was lost (every 15 minutes)."""
+    return services.GALLERY_MEASURING.requeue_stale(measure_gallery)
 
 
 def purge_expired_probes(event: dict | None = None, context: object = None) -> int:

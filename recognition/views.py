@@ -1,16 +1,20 @@
-"""Server-rendered pages: the front desk, and the health check."""
+"""Server-rendered pages: the front desk, the unattended kiosk, and the health check."""
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import STAFF, has_role
-from recognition import selectors
+from recognition import selectors, services
+from recognition.decisions import ADMITTED
 from recognition.models import Verification
+from vision import liveness
+from vision.errors import EngineUnavailable, ImageRejected
 
 Decision = Verification.Decision
 
@@ -43,6 +47,114 @@ def frontdesk(request: HttpRequest) -> HttpResponse:
         "liveness": settings.IMAGESIFT_LIVENESS,
     }
     return render(request, "frontdesk/index.html", context)
+
+
+# --- the kiosk: a tablet at the door, nobody watching it -----------------------------------------
+# What the person at the door reads. One answer for denied, possibly denied, unknown and outside
+# the visit window: a kiosk must never tell anyone that they are on the deny list.
+SEE_RECEPTION = "Please see reception"
+KIOSK_REFUSALS = {
+    Decision.NO_FACE: "We could not see a face: please look at the camera and try again, "
+    "or see reception.",
+    Decision.LIVENESS_FAILED: "We could not confirm a live face: please look at the camera and "
+    "turn your head slowly, or see reception.",
+    "see_reception": "Reception will help you from here.",
+}
+
+
+class _FramesInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class BurstField(forms.FileField):
+    """The frames of a burst, several files under one name. Empty files pass on to the image
+    check, which answers them as it does everywhere."""
+
+    widget = _FramesInput
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_empty_file=True, **kwargs)
+
+    def clean(self, data, initial=None):
+        frames = list(data or [])
+        most = settings.IMAGESIFT_LIVENESS_MAX_FRAMES
+        if not liveness.MIN_FRAMES <= len(frames) <= most:
+            raise ValidationError(
+                f"send {liveness.MIN_FRAMES} to {most} frames of the head turning, "
+                f"not {len(frames)}."
+            )
+        clean_frame = super().clean
+        return [clean_frame(frame, initial) for frame in frames]
+
+
+class KioskBurstForm(forms.Form):
+    frames = BurstField()
+
+
+@login_required
+@ensure_csrf_cookie  # the page's script sends the cookie's token back with each verification
+def kiosk(request: HttpRequest) -> HttpResponse:
+    """A full-screen camera and one prompt, for a tablet at the door signed in as the desk."""
+    if not has_role(request.user, *STAFF):
+        raise PermissionDenied("The kiosk runs signed in as a front-desk account.")
+    return render(request, "kiosk/index.html")
+
+
+@require_POST
+def kiosk_verify(request: HttpRequest) -> JsonResponse:
+    """Verify a burst from the kiosk under IMAGESIFT_KIOSK_LIVENESS; the answer is for the person
+    at the door. JSON only, never a redirect to the sign-in page."""
+    if not has_role(request.user, *STAFF):
+        detail = "The kiosk needs a signed-in front-desk account."
+        return JsonResponse({"detail": detail, "code": "permission_denied"}, status=403)
+    form = KioskBurstForm(files=request.FILES)
+    if not form.is_valid():
+        problems = [f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()]
+        return JsonResponse({"detail": "; ".join(problems), "code": "invalid"}, status=400)
+    try:
+        verification = services.verification_perform(
+            frames=form.cleaned_data["frames"],
+            channel=Verification.Channel.KIOSK,
+            operator=request.user,
+            liveness_policy=settings.IMAGESIFT_KIOSK_LIVENESS,
+        )
+    except ImageRejected as rejected:
+        return JsonResponse(
+            {"detail": rejected.message, "code": rejected.code}, status=rejected.status
+        )
+    except EngineUnavailable:
+        detail = "Face recognition is not available right now."
+        return JsonResponse({"detail": detail, "code": "engine_unavailable"}, status=503)
+    return JsonResponse(kiosk_answer(verification))
+
+
+def kiosk_answer(verification: Verification) -> dict:
+    """The kiosk's words for a verification: no reason, similarity or other person, and
+    `decision` is `see_reception` for every refusal that is not about the capture itself."""
+    decision = verification.decision
+    if decision in ADMITTED:
+        first_name = verification.person_name.split(maxsplit=1)[0]
+        return {
+            "decision": str(decision),
+            "admitted": True,
+            "headline": f"Welcome, {first_name}",
+            "message": "Please come in.",
+        }
+    if decision == Decision.NO_FACE:
+        outcome = Decision.NO_FACE
+    elif (
+        decision == Decision.LIVENESS_FAILED
+        or verification.liveness == Verification.Liveness.FAILED
+    ):
+        outcome = Decision.LIVENESS_FAILED  # said to anyone whose burst failed: it tells nothing
+    else:
+        outcome = "see_reception"
+    return {
+        "decision": str(outcome),
+        "admitted": False,
+        "headline": SEE_RECEPTION,
+        "message": KIOSK_REFUSALS[outcome],
+    }
 
 
 @require_GET

@@ -266,22 +266,29 @@ class Rekognition:
                 },
                 "SearchedFaceConfidence": 99.98,
                 "FaceMatches": [
-                    {
-                        "Similarity": similarity,
-                        "Face": {
-                            "FaceId": face_id,
-                            "BoundingBox": {"Width": 0.35, "Height": 0.45, "Left": 0.3, "Top": 0.3},
-                            "ImageId": str(uuid.uuid4()),
-                            "ExternalImageId": key,
-                            "Confidence": 99.99,
-                            "IndexFacesModelVersion": FACE_MODEL,
-                        },
-                    }
-                    for similarity, key, face_id in matches
+                    _face_match(similarity, key, face_id) for similarity, key, face_id in matches
                 ],
                 "FaceModelVersion": FACE_MODEL,
             },
             self._search_request(threshold),
+        )
+
+    def compares(
+        self, face_id: str, *faces: tuple[str, str, float], threshold: float = ASKED
+    ) -> None:
+        """SearchFaces by an indexed face: `faces` ((person key, face id, similarity), best
+        first) are like it; Rekognition never lists the face itself."""
+        self.stubber.add_response(
+            "search_faces",
+            {
+                "SearchedFaceId": face_id,
+                "FaceMatches": [
+                    _face_match(similarity, key, other_face_id)
+                    for key, other_face_id, similarity in faces
+                ],
+                "FaceModelVersion": FACE_MODEL,
+            },
+            self._collection(FaceId=face_id, FaceMatchThreshold=threshold, MaxFaces=100),
         )
 
     def finds_nobody(self, *, box=FACE, threshold: float = ASKED) -> None:
@@ -349,6 +356,21 @@ class Rekognition:
             },
             "FaceDetail": detail,
         }
+
+
+def _face_match(similarity: float, person_key: str, face_id: str) -> dict[str, Any]:
+    """One of the FaceMatches of SearchFaces and SearchFacesByImage."""
+    return {
+        "Similarity": similarity,
+        "Face": {
+            "FaceId": face_id,
+            "BoundingBox": {"Width": 0.35, "Height": 0.45, "Left": 0.3, "Top": 0.3},
+            "ImageId": str(uuid.uuid4()),
+            "ExternalImageId": person_key,
+            "Confidence": 99.99,
+            "IndexFacesModelVersion": FACE_MODEL,
+        },
+    }
 
 
 def forget_engines() -> None:

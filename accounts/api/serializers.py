@@ -16,6 +16,14 @@ class PhotoOutputSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Why the photo is not indexed; empty when it is, or still waits.",
     )
+    advice = serializers.ChoiceField(
+        choices=FacePhoto.Advice.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="What indexing noticed (the face is indexed all the same): "
+        "`like_someone_else` (`advice_person`) or `unlike_own_photos`.",
+    )
+    advice_text = serializers.CharField(read_only=True, help_text="The advice in plain words.")
 
     class Meta:
         model = FacePhoto
@@ -23,6 +31,10 @@ class PhotoOutputSerializer(serializers.ModelSerializer):
             "id",
             "state",
             "rejection_reason",
+            "advice",
+            "advice_person",
+            "advice_similarity",
+            "advice_text",
             "face_id",
             "face_box",
             "created_at",

@@ -1,11 +1,13 @@
-"""Output shapes of the verification API (inputs are validated in the views)."""
+"""Output shapes of the verification and calibration API (inputs are validated in the views)."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Employee, Visitor
 from accounts.selectors import as_specific, photo_for_display
-from recognition.models import DecisionFeedback, Verification
+from recognition.calibration import BIN_WIDTH, histogram
+from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
 
 
 class FaceBoxSerializer(serializers.Serializer):
@@ -113,3 +115,87 @@ class FeedbackSerializer(serializers.ModelSerializer):
             "author",
             "created_at",
         ]
+
+
+class FalseAcceptsSerializer(serializers.Serializer):
+    rate = serializers.FloatField(
+        help_text="Share of measured people with someone else at the match threshold or above."
+    )
+    upper_bound = serializers.FloatField(help_text="The rate's 95 % upper bound (Wilson).")
+    accepted = serializers.IntegerField()
+    sampled = serializers.IntegerField()
+
+
+class ClosestPairSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    person_name = serializers.CharField()
+    other = serializers.IntegerField()
+    other_name = serializers.CharField()
+    similarity = serializers.FloatField()
+
+
+class GalleryMeasurementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GalleryMeasurement
+        fields = ["id", "state", "created_at", "finished_at", "people_enrolled", "engine"]
+
+
+class CalibrationSerializer(serializers.Serializer):
+    """`selectors.CalibrationData` as counts per similarity bin (0-100, `bin_width` wide)."""
+
+    engine = serializers.CharField()
+    match_threshold = serializers.FloatField()
+    threshold_setting = serializers.CharField()
+    deny_list_threshold = serializers.FloatField()
+    target_false_accept_rate = serializers.FloatField()
+    bin_width = serializers.SerializerMethodField()
+    confirmed_right = serializers.SerializerMethodField(help_text="Decisions marked correct.")
+    confirmed_wrong = serializers.SerializerMethodField(
+        help_text="Decisions marked wrong_person, and possible deny-list matches cleared by an "
+        "ID check."
+    )
+    missed = serializers.IntegerField(help_text="Decisions marked missed (counted only).")
+    gallery = serializers.SerializerMethodField(
+        help_text="The latest gallery measurement (null before the first): each measured "
+        "person's similarity to the nearest other person, binned."
+    )
+    closest_pairs = serializers.SerializerMethodField()
+    false_accepts = FalseAcceptsSerializer(allow_null=True)
+    suggested_threshold = serializers.FloatField(source="suggestion.threshold", allow_null=True)
+    suggestion_reason = serializers.CharField(source="suggestion.reason")
+    right_below_suggested = serializers.IntegerField(source="suggestion.right_below")
+    measurement_waiting = serializers.BooleanField()
+
+    def get_bin_width(self, data) -> float:
+        return BIN_WIDTH
+
+    def get_confirmed_right(self, data) -> dict:
+        return _binned(data.confirmed_right)
+
+    def get_confirmed_wrong(self, data) -> dict:
+        return _binned(data.confirmed_wrong)
+
+    def get_gallery(self, data) -> dict | None:
+        if data.measurement is None:
+            return None
+        return {
+            **GalleryMeasurementSerializer(data.measurement).data,
+            **_binned(data.measurement.nearest_similarities),
+        }
+
+    @extend_schema_field(ClosestPairSerializer(many=True))
+    def get_closest_pairs(self, data) -> list[dict]:
+        return [
+            {
+                "person": first.pk,
+                "person_name": first.name,
+                "other": second.pk,
+                "other_name": second.name,
+                "similarity": similarity,
+            }
+            for first, second, similarity in data.closest_pairs
+        ]
+
+
+def _binned(similarities: list[float]) -> dict:
+    return {"count": len(similarities), "histogram": histogram(similarities)}

@@ -17,4 +17,10 @@ urlpatterns = [
         views.VerificationFeedbackApi.as_view(),
         name="verification-feedback",
     ),
+    path("calibration/", views.CalibrationApi.as_view(), name="calibration"),
+    path(
+        "calibration/measurements/",
+        views.GalleryMeasurementApi.as_view(),
+        name="gallery-measurement",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""The verification API: verify a face, read the audit log."""
+"""The verification API: verify a face, read the audit log, mark decisions; calibration."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Person
 from accounts.roles import (
+    ADMINS,
     EMPLOYEE_MANAGERS,
     EVERYONE,
     VERIFIERS,
@@ -29,7 +30,12 @@ from core.api import (
 )
 from core.idempotency import idempotent
 from recognition import selectors, services
-from recognition.api.serializers import FeedbackSerializer, VerificationSerializer
+from recognition.api.serializers import (
+    CalibrationSerializer,
+    FeedbackSerializer,
+    GalleryMeasurementSerializer,
+    VerificationSerializer,
+)
 from recognition.models import DecisionFeedback, Verification
 
 
@@ -179,3 +185,31 @@ class VerificationFeedbackApi(generics.ListAPIView):
             verification=verification, author=request.user, **payload.validated_data
         )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class CalibrationApi(APIView):
+    """The thresholds against this site's own data (the admin's calibration page, as JSON)."""
+
+    permission_classes = [HasRole]
+    read_roles = ADMINS
+
+    @extend_schema(responses={200: CalibrationSerializer, 403: ErrorSerializer})
+    def get(self, request) -> Response:
+        return Response(CalibrationSerializer(selectors.calibration_read()).data)
+
+
+class GalleryMeasurementApi(APIView):
+    """Measure the gallery again, in the background; a measurement already waiting is the
+    answer instead of a second one."""
+
+    permission_classes = [HasRole]
+    write_roles = ADMINS
+
+    @extend_schema(
+        request=None, responses={202: GalleryMeasurementSerializer, 403: ErrorSerializer}
+    )
+    def post(self, request) -> Response:
+        measurement = services.gallery_measurement_request(requested_by=request.user)
+        return Response(
+            GalleryMeasurementSerializer(measurement).data, status=status.HTTP_202_ACCEPTED
+        )

@@ -9,8 +9,6 @@
   const verifyUrl = root.dataset.verifyUrl;
   // With liveness on, a camera capture is a burst of frames while the person turns their head.
   const livenessOn = root.dataset.liveness !== "off";
-  const BURST_FRAMES = 10;
-  const BURST_INTERVAL_MS = 150;
   const timeZone = root.dataset.timeZone || undefined;
   const decisionWords = JSON.parse(document.getElementById("decision-words").textContent);
   const $ = (id) => document.getElementById(id);
@@ -30,7 +28,7 @@
   let probeUrl = null;
 
   // --- small helpers ---------------------------------------------------------------------------
-  const { element, csrfToken, onFilesDropped } = window.ImageSift;
+  const { element, csrfToken, onFilesDropped, camera, grabFrame, captureBurst } = window.ImageSift;
 
   const clock = new Intl.DateTimeFormat("en-GB", {
     hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone,
@@ -280,49 +278,27 @@
   // --- webcam ----------------------------------------------------------------------------------
   async function startCamera() {
     clearError();
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      showError("This browser offers no camera here (the page needs HTTPS). Upload a photo instead.");
-      return;
-    }
     cameraToggle.disabled = true;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: "user" },
-        audio: false,
-      });
-      video.srcObject = stream;
-      await video.play().catch(() => {});
+      stream = await camera.start(video);
       cameraPlaceholder.hidden = true;
       cameraToggle.textContent = "Stop camera";
       captureButton.disabled = busy;
     } catch (error) {
       stream = null;
-      const reason = error.name === "NotAllowedError"
-        ? "permission to use the camera was refused"
-        : error.name === "NotFoundError" ? "no camera was found" : error.message;
-      showError(`The camera could not start: ${reason}. Upload a photo instead.`);
+      showError(`The camera could not start: ${camera.trouble(error)}. Upload a photo instead.`);
     } finally {
       cameraToggle.disabled = false;
     }
   }
 
   function stopCamera() {
-    if (stream) stream.getTracks().forEach((track) => track.stop());
+    camera.stop(video, stream);
     stream = null;
-    video.srcObject = null;
     cameraPlaceholder.hidden = false;
     cameraToggle.textContent = "Start camera";
     captureButton.disabled = true;
   }
-
-  function grabFrame() {
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
-  }
-
-  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   async function capture() {
     if (!stream || !video.videoWidth) {
@@ -330,7 +306,7 @@
       return;
     }
     if (!livenessOn) {
-      const blob = await grabFrame();
+      const blob = await grabFrame(video, canvas);
       if (blob) verify(blob, "capture.jpg");
       else showError("Could not take a picture from the camera.");
       return;
@@ -338,15 +314,10 @@
     // The liveness challenge: ~1.5 s of frames while the head turns; the middle one is the probe.
     captureButton.disabled = true;
     statusLine.textContent = "Please turn your head slowly to one side and back…";
-    const frames = [];
-    for (let number = 0; number < BURST_FRAMES; number += 1) {
-      const blob = await grabFrame();
-      if (blob) frames.push(blob);
-      await pause(BURST_INTERVAL_MS);
-    }
+    const frames = await captureBurst(video, canvas);
     statusLine.textContent = "";
     captureButton.disabled = false;
-    if (frames.length < BURST_FRAMES) {
+    if (!frames) {
       showError("Could not take pictures from the camera.");
       return;
     }

@@ -94,6 +94,20 @@ def test_a_photo_added_without_consent_waits_as_rejected(admin, faces):
     assert not StoredFace.objects.exists()
 
 
+def test_a_new_person_who_looks_like_someone_enrolled_is_named_after_saving(admin, faces):
+    jackie = make_employee("Jackie Chan")
+    enroll(jackie, *faces.of(FACE)[1:3])
+    form = employee_form(name="Jack Chen", staff_number="E-2") | photo_inline(jpeg_upload(faces))
+
+    response = admin.post(f"{EMPLOYEES}add/", form, follow=True)
+
+    photo = FacePhoto.objects.exclude(person=jackie).get()
+    assert photo.state == FacePhoto.State.INDEXED  # advice only
+    assert f"Photo {photo.pk}: Looks like Jackie Chan (similarity " in response.content.decode()
+    listed = admin.get("/admin/accounts/facephoto/?advice=like_someone_else").content.decode()
+    assert "Jack Chen" in listed
+
+
 def test_a_rejected_photo_is_named_with_its_reason_after_saving(admin, faces):
     group = SimpleUploadedFile("group.jpg", faces.multi(1).read_bytes(), content_type="image/jpeg")
     form = employee_form() | photo_inline(jpeg_upload(faces), group)

@@ -40,6 +40,22 @@ def test_an_uploaded_photo_is_stored_and_indexed(admin_api, jpeg):
     assert [item["id"] for item in listed] == [body["id"]]
 
 
+def test_a_photo_unlike_the_persons_others_is_indexed_with_advice(admin_api, faces):
+    employee = make_employee("Jackie Chan")
+    enroll(employee, *faces.of(FACE)[:2])
+    stranger = next(name for name in faces.people_with(2) if name != FACE)
+
+    body = post_photo(admin_api, employee, faces.of(stranger)[0].read_bytes()).json()
+
+    assert (body["state"], body["advice"], body["advice_person"]) == (
+        "indexed",
+        "unlike_own_photos",
+        None,
+    )
+    assert body["advice_text"].startswith("Does not match this person's other photos")
+    assert body["advice_similarity"] is None or body["advice_similarity"] < 42
+
+
 @pytest.mark.parametrize(
     ("picture", "reason"), [("nonface", "no_face"), ("multi", "several_faces")]
 )

@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
+from accounts.collection import face_collection
 from accounts.models import Employee, FacePhoto, Person, StoredFace, Visitor
 from recognition.models import Verification
 from tests.factories import enroll, make_employee, make_visitor, verify
+from tests.rekognition_stubs import stubbed_rekognition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -192,3 +194,56 @@ def test_deleting_a_photo_removes_its_face_and_file(faces):
     assert not StoredFace.objects.exists()
     assert not storage.exists(file_name)
     assert not FacePhoto.objects.exists()
+
+
+# --- enrolment advice -----------------------------------------------------------------------------
+def test_a_photo_like_the_persons_others_gets_no_advice(faces):
+    jackie = make_employee("Jackie Chan")
+    photos = enroll(jackie, *faces.of(FACE)[:3])
+
+    for photo in photos:
+        photo.refresh_from_db()
+        assert (photo.state, photo.advice) == ("indexed", "")
+
+
+def test_someone_elses_photo_added_to_a_person_is_flagged_as_unlike_their_others(faces):
+    jackie = make_employee("Jackie Chan")
+    enroll(jackie, *faces.of(FACE)[:2])
+    stranger = next(name for name in faces.people_with(2) if name != FACE)
+
+    [wrong] = enroll(jackie, faces.of(stranger)[0])
+
+    wrong.refresh_from_db()
+    assert wrong.state == "indexed"  # advice only: the face is indexed all the same
+    assert wrong.advice == FacePhoto.Advice.UNLIKE_OWN_PHOTOS
+    assert "Does not match this person's other photos" in wrong.advice_text
+
+
+def test_a_new_person_who_matches_someone_enrolled_is_flagged_with_who(faces):
+    jackie = make_employee("Jackie Chan")
+    enroll(jackie, *faces.of(FACE)[:2])
+    twin = make_visitor("J. Chan")
+
+    [photo] = enroll(twin, faces.of(FACE)[2])
+
+    photo.refresh_from_db()
+    assert (photo.advice, photo.advice_person_id) == ("like_someone_else", jackie.pk)
+    assert photo.advice_similarity >= face_collection().match_threshold
+    assert photo.advice_text.startswith("Looks like Jackie Chan (similarity ")
+
+
+def test_on_rekognition_the_new_face_is_compared_by_face_id(faces, settings, monkeypatch):
+    jackie = make_employee("Jackie Chan")
+    twin = make_employee("J. Chan")
+    with stubbed_rekognition(settings, monkeypatch) as aws:
+        face_id = aws.enrols(str(twin.pk))
+        aws.compares(face_id, (str(jackie.pk), "f0e1d2c3-0000-4000-8000-000000000001", 99.1))
+        [photo] = enroll(twin, faces.of(FACE)[0])
+
+    photo.refresh_from_db()
+    assert (photo.state, photo.advice, photo.advice_person_id) == (
+        "indexed",
+        "like_someone_else",
+        jackie.pk,
+    )
+    assert photo.advice_similarity == 99.1

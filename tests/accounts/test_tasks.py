@@ -18,7 +18,7 @@ from accounts.models import Employee, FacePhoto, Person, StoredFace
 from accounts.roles import Role
 from recognition.models import Verification
 from tests.aws import on_lambda
-from tests.factories import enroll, make_employee, verify
+from tests.factories import enroll, make_employee, stored, verify
 from tests.rekognition_stubs import stubbed_rekognition
 from tests.uploads import upload
 
@@ -184,6 +184,7 @@ def test_on_rekognition_a_photo_deleted_while_it_is_indexed_has_its_face_deleted
     photo_ids = []
     with stubbed_rekognition(settings, monkeypatch) as aws:
         face_id = aws.enrols(key)
+        aws.compares(face_id)  # enrolment advice, before the write-back finds the photo gone
         aws.deletes(face_id, held_by=key)  # taken out again, once the photo is found gone
 
         def delete_the_photo(**kwargs) -> None:
@@ -256,3 +257,37 @@ def test_deletions_racing_indexing_on_two_threads_never_leave_a_face(faces):
     assert services.collection_check().consistent
     assert not FacePhoto.objects.filter(pk__in=photo_ids[1::2]).exists()
     assert not FacePhoto.objects.filter(person_id=stored[1][0].person_id).exists()
+
+
+# --- the purge of rejected photos ---------------------------------------------------------------
+def test_rejected_photos_are_deleted_with_their_files_once_their_retention_is_over(faces, settings):
+    settings.IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS = 30
+    no_consent = make_employee("Jackie Chan", consent=False)
+    old, recent = enroll(no_consent, *faces.of(FACE)[:2])
+    [indexed] = enroll(make_employee("Somebody Else"), faces.of(FACE)[2])
+    long_ago = timezone.now() - timedelta(days=31)
+    FacePhoto.objects.filter(pk__in=[old.pk, indexed.pk]).update(claimed_at=long_ago)
+
+    assert tasks.purge_rejected_photos({"source": "aws.events"}, None) == 1
+
+    assert set(FacePhoto.objects.values_list("pk", flat=True)) == {recent.pk, indexed.pk}
+    assert not stored(old) and stored(recent)
+
+
+def test_a_rejected_photo_queued_again_is_not_purged(faces, settings):
+    settings.IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS = 30
+    [photo] = enroll(make_employee("Jackie Chan", consent=False), faces.of(FACE)[0])
+    FacePhoto.objects.filter(pk=photo.pk).update(
+        state=FacePhoto.State.PENDING, claimed_at=timezone.now() - timedelta(days=31)
+    )  # consent was recorded: it waits for indexing
+
+    assert services.rejected_photos_purge() == 0
+    assert stored(photo)
+
+
+def test_no_purge_when_rejected_photos_are_kept(faces, settings):
+    settings.IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS = 0
+    [photo] = enroll(make_employee("Jackie Chan", consent=False), faces.of(FACE)[0])
+    FacePhoto.objects.filter(pk=photo.pk).update(claimed_at=timezone.now() - timedelta(days=999))
+
+    assert services.rejected_photos_purge() == 0

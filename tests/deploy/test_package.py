@@ -80,6 +80,11 @@ def unzipped(tmp_path_factory) -> Path:
 
 
 def run_handler(task_root: Path, tmp_path: Path, *events: dict) -> list[dict]:
+    return run_in_package(task_root, tmp_path, HANDLER_SCRIPT, json.dumps(events))
+
+
+def run_in_package(task_root: Path, tmp_path: Path, script: str, *args: str):
+    """Run `script` with the package's own Python files only; what it printed last, as JSON."""
     environment = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
@@ -91,7 +96,7 @@ def run_handler(task_root: Path, tmp_path: Path, *events: dict) -> list[dict]:
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # any AWS call would fail here, not go out
     }
     completed = subprocess.run(
-        [sys.executable, "-S", "-c", HANDLER_SCRIPT, json.dumps(events)],
+        [sys.executable, "-S", "-c", script, *args],
         cwd=task_root,
         env=environment,
         capture_output=True,
@@ -143,3 +148,22 @@ def test_handler_answers_from_the_unzipped_package(unzipped, tmp_path):
     assert css["statusCode"] == 200
     assert css["headers"]["Content-Type"].startswith("text/css")
     assert "max-age=315360000" in css["headers"]["Cache-Control"]  # hashed names: cached for good
+
+
+def test_liveness_is_not_checked_and_calibration_draws_without_the_local_models(unzipped, tmp_path):
+    """The package leaves the local models and numpy out: a burst is recorded `not_checked`
+    (not an error), and the calibration plots need neither."""
+    script = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = "imagesift.settings"
+import django
+django.setup()
+from recognition import calibration, plots
+from vision import liveness
+svg = plots.histogram_svg(
+    "t", [plots.Series("s", calibration.histogram([40.0, 41.0]), "#000")], [], bin_width=2.0
+)
+print(json.dumps({"liveness": liveness.available(), "bars": svg.count("<rect class=")}))
+"""
+    assert run_in_package(unzipped, tmp_path, script) == {"liveness": False, "bars": 1}

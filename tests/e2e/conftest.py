@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from accounts.roles import Role
+from tests.spoofs import held_picture, video_frames
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse DB access from
 # it. The test code itself is synchronous, so the check does not apply here.
@@ -112,6 +114,41 @@ def chromium_with_camera(playwright, video: Path) -> Iterator:
         yield browser
     finally:
         browser.close()
+
+
+HELD_PERSON = "Jackie_Chan"  # whose photo `held_photo_camera` holds up
+
+
+@pytest.fixture(scope="module")
+def live_camera(tmp_path_factory) -> Path:
+    """Two seconds of the performer alone on stage, turning his head (30 fps, looped)."""
+    clip = Path(settings.IMAGESIFT_LIVENESS_DIR) / "live" / "hamilton_short.mp4"
+    target = tmp_path_factory.mktemp("live") / "live.y4m"
+    write_y4m_frames(video_frames(clip)[105:165], target, width=640, height=360, fps=30)
+    return target
+
+
+@pytest.fixture(scope="module")
+def held_photo_camera(faces, tmp_path_factory) -> Path:
+    """An enrolled person's photo, held up to the camera and tilted back and forth."""
+    frames = held_picture(Image.open(faces.of(HELD_PERSON)[3]), 20, seed=5)
+    target = tmp_path_factory.mktemp("held") / "held.y4m"
+    write_y4m_frames(frames, target, fps=7)
+    return target
+
+
+@pytest.fixture
+def desk_with_camera(playwright_driver, live_server):
+    """A factory: the front desk, signed in as `user` in its own Chromium whose camera plays
+    `video` (closed after the test): the page."""
+    with ExitStack() as opened:
+
+        def open_desk(user, video: Path, *, viewport: dict[str, int]):
+            browser = opened.enter_context(chromium_with_camera(playwright_driver, video))
+            page = browser.new_context(viewport=viewport).new_page()
+            return sign_in_to_frontdesk(page, live_server, user)
+
+        yield open_desk
 
 
 @pytest.fixture(scope="session")

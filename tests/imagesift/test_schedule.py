@@ -29,6 +29,7 @@ def test_every_15_minutes_work_left_waiting_is_done(faces, settings):
 
     assert "accounts.tasks.requeue_stale_photos: 1" in out.getvalue()
     assert "insight.tasks.requeue_stale_analyses: 0" in out.getvalue()
+    assert "recognition.tasks.requeue_stale_measurements: 0" in out.getvalue()
     assert FacePhoto.objects.get(pk=photo.pk).state == FacePhoto.State.INDEXED
 
 
@@ -39,5 +40,6 @@ def test_daily_the_collection_is_repaired_and_expired_probes_purged():
     call_command("run_scheduled", "--every", "daily", stdout=out)
 
     assert "recognition.tasks.purge_expired_probes: 0" in out.getvalue()
+    assert "accounts.tasks.purge_rejected_photos: 0" in out.getvalue()
     assert "accounts.tasks.repair_collection: False" in out.getvalue()  # it was not consistent
     assert not StoredFace.objects.exists()

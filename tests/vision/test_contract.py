@@ -153,6 +153,31 @@ def test_a_person_under_the_match_threshold_is_listed_as_near_only(contract, fac
     assert contract.engine.deny_list_threshold < contract.engine.match_threshold
 
 
+def test_a_face_is_compared_with_everyone_else_leaving_itself_out(contract, faces, person):
+    other = faces.people_with(4)[1]
+    first = contract.aws.enrols(person)
+    second = contract.aws.enrols(person, user_exists=True)
+    stranger = contract.aws.enrols(other)
+    own = contract.index(faces.of(person)[0], person)
+    contract.index(faces.of(person)[1], person)
+    contract.index(faces.of(other)[0], other)
+    contract.aws.compares(first, (person, second, 98.2), (other, stranger, 4.1), threshold=0.0)
+
+    like = contract.engine.people_like_face(own.face_id, count=5)
+
+    assert [match.person_key for match in like] == [person, other]
+    assert like[0].face_id != own.face_id  # its own person, by their other photo
+    assert like[0].similarity >= contract.engine.match_threshold > like[1].similarity
+
+
+def test_a_face_alone_in_the_collection_is_like_nobody(contract, faces, person):
+    face_id = contract.aws.enrols(person)
+    indexed = contract.index(faces.of(person)[0], person)
+    contract.aws.compares(face_id, threshold=0.0)
+
+    assert contract.engine.people_like_face(indexed.face_id, count=5) == ()
+
+
 def test_a_stranger_matches_nobody(contract, faces):
     for name in faces.people_with(3)[:3]:
         contract.aws.enrols(name)

@@ -184,6 +184,15 @@ class FaceCollection(abc.ABC):
         the collection: one `FaceSearch` a face, its `matches` best person first."""
 
     @abc.abstractmethod
+    def people_like_face(
+        self, face_id: str, *, count: int, threshold: float = 0.0
+    ) -> tuple[FaceMatch, ...]:
+        """The people nearest one of the collection's faces, best first, from `threshold` up;
+        the face itself is left out, so its own person is listed by their other faces only.
+        What enrolment checks a new face with (is it like this person's other photos, or like
+        someone else?) and calibration measures the gallery by. Empty for an unknown face."""
+
+    @abc.abstractmethod
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         """Remove faces from the collection; unknown ids are ignored."""
 

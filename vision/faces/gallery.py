@@ -111,16 +111,22 @@ class Gallery:
             int8_codes = faiss.read_index(str(folder / INT8_FILE), faiss.IO_FLAG_MMAP_IFC)
         return cls(version=version, **arrays, int8_codes=int8_codes)
 
-    def closest_people(self, query: np.ndarray, count: int) -> list[tuple[str, str, float]]:
+    def closest_people(
+        self, query: np.ndarray, count: int, *, skip_row: int | None = None
+    ) -> list[tuple[str, str, float]]:
         """(person key, face id of their best photo, score) of the `count` best people, best
         first. A person's score is the mean cosine of their two best photos (their one photo's
-        with only one): a stranger rarely resembles two photos of someone.
+        with only one): a stranger rarely resembles two photos of someone. `skip_row` is left
+        out (a face compared with everyone else: scored exactly, never by int8 codes).
 
         Only the people owning the nearest photos are scored. That is exact: nobody else has a
         photo nearer than the farthest of those, so nobody else can score more."""
         if not len(self.vectors):
             return []
-        cosines = self.vectors @ query if self.int8_codes is None else None
+        exact = self.int8_codes is None or skip_row is not None
+        cosines = self.vectors @ query if exact else None
+        if skip_row is not None:
+            cosines[skip_row] = -np.inf
         candidate_rows = CANDIDATE_PHOTOS
         while True:
             if candidate_rows >= len(self.vectors):
@@ -128,9 +134,8 @@ class Gallery:
             else:
                 rows, floor = self._nearest_rows(query, cosines, candidate_rows)
                 people = np.unique(self.row_people[rows])
-            scored = sorted(
-                (self._score(query, cosines, person) for person in people), reverse=True
-            )
+            scores = (self._score(query, cosines, person, skip_row) for person in people)
+            scored = sorted((score for score in scores if score is not None), reverse=True)
             if (len(scored) >= count and scored[count - 1][0] >= floor) or floor == -np.inf:
                 break
             candidate_rows *= 8
@@ -138,6 +143,16 @@ class Gallery:
             (self.person_keys[person].decode(), self.face_ids[best_row].decode(), score)
             for score, person, best_row in scored[:count]
         ]
+
+    def closest_people_to_face(self, face_id: str, count: int) -> list[tuple[str, str, float]]:
+        """`closest_people` of one of the gallery's faces, that face left out: its own person
+        is scored by their other photos only (and not listed without any). Empty when the face
+        is not in this gallery."""
+        rows = np.flatnonzero(self.face_ids == face_id.encode())
+        if not len(rows):
+            return []
+        row = int(rows[0])
+        return self.closest_people(np.asarray(self.vectors[row]), count, skip_row=row)
 
     def _nearest_rows(
         self, query: np.ndarray, cosines: np.ndarray | None, count: int
@@ -151,14 +166,22 @@ class Gallery:
         return rows, float(cosines[rows].min())
 
     def _score(
-        self, query: np.ndarray, cosines: np.ndarray | None, person: int
-    ) -> tuple[float, int, int]:
-        start, end = self.person_starts[person], self.person_starts[person + 1]
+        self, query: np.ndarray, cosines: np.ndarray | None, person: int, skip_row: int | None
+    ) -> tuple[float, int, int] | None:
+        start, end = int(self.person_starts[person]), int(self.person_starts[person + 1])
         own = cosines[start:end] if cosines is not None else self.vectors[start:end] @ query
+        rows = None  # own[i] is row start + i, unless a skipped row is taken out
+        if skip_row is not None and start <= skip_row < end:
+            rows = np.delete(np.arange(start, end), skip_row - start)
+            own = np.delete(own, skip_row - start)
+            if not len(own):
+                return None
         if len(own) == 1:
-            return float(own[0]), int(person), int(start)
-        second, best = np.argpartition(-own, 1)[1::-1] if len(own) > 2 else np.argsort(own)
-        return float(own[best] + own[second]) / 2, int(person), int(start + best)
+            best = second = 0
+        else:
+            second, best = np.argpartition(-own, 1)[1::-1] if len(own) > 2 else np.argsort(own)
+        best_row = start + best if rows is None else rows[best]
+        return float(own[best] + own[second]) / 2, int(person), int(best_row)
 
 
 def _int8_codes(vectors: np.ndarray) -> Any:

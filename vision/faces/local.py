@@ -175,6 +175,12 @@ class LocalFaceCollection(FaceCollection):
             for face, vector in zip(kept, vectors, strict=True)
         ]
 
+    def people_like_face(
+        self, face_id: str, *, count: int, threshold: float = 0.0
+    ) -> tuple[FaceMatch, ...]:
+        nearest = self._current_gallery().closest_people_to_face(face_id, count)
+        return _at_or_above(nearest, threshold)
+
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         if face_ids:
             self.store.delete(face_ids)

@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 DELETE_BATCH = 4096  # face ids per DeleteFaces call
 LIST_PAGE = 4096  # faces per ListFaces call
+LIKE_FACES = 100  # faces SearchFaces lists for `people_like_face` (a person may hold several)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,21 @@ class RekognitionFaceCollection(FaceCollection):
             )
         return searches
 
+    def people_like_face(
+        self, face_id: str, *, count: int, threshold: float = 0.0
+    ) -> tuple[FaceMatch, ...]:
+        """SearchFaces by face id (Rekognition never lists the face itself), face by face: a
+        person's best face stands for them."""
+        response = self._call(
+            "search_faces",
+            tolerate={"InvalidParameterException", "ResourceNotFoundException"},
+            CollectionId=self.collection_id,
+            FaceId=face_id,
+            FaceMatchThreshold=threshold,
+            MaxFaces=LIKE_FACES,
+        )
+        return _best_per_person((response or {}).get("FaceMatches", []), threshold)[:count]
+
     def delete_faces(self, face_ids: Sequence[str]) -> None:
         face_ids = list(face_ids)
         for start in range(0, len(face_ids), DELETE_BATCH):
@@ -282,13 +298,7 @@ class RekognitionFaceCollection(FaceCollection):
         )
         if response is None or "SearchedFaceBoundingBox" not in response:
             return FaceSearch(face=None, faces_seen=0, rejection=FaceRejection.NO_FACE)
-        best: dict[str, FaceMatch] = {}
-        for match in response.get("FaceMatches", []):
-            face, similarity = match["Face"], round(match["Similarity"], 2)
-            key = face.get("ExternalImageId", "")
-            if key and similarity >= threshold and key not in best:  # matches come best first
-                best[key] = FaceMatch(person_key=key, face_id=face["FaceId"], similarity=similarity)
-        matches = sorted(best.values(), key=lambda match: match.similarity, reverse=True)
+        matches = _best_per_person(response.get("FaceMatches", []), threshold)
         face = DetectedFace(
             box=face_box(response["SearchedFaceBoundingBox"], image),
             confidence=response.get("SearchedFaceConfidence", 0.0),
@@ -352,3 +362,14 @@ class RekognitionFaceCollection(FaceCollection):
         if response and response.get("FaceModelVersion"):
             self._face_model_version = response["FaceModelVersion"]
         return response
+
+
+def _best_per_person(face_matches: list[dict], threshold: float) -> tuple[FaceMatch, ...]:
+    """Rekognition's FaceMatches (best first) as people: each by their best face."""
+    best: dict[str, FaceMatch] = {}
+    for match in face_matches:
+        face, similarity = match["Face"], round(match["Similarity"], 2)
+        key = face.get("ExternalImageId", "")
+        if key and similarity >= threshold and key not in best:
+            best[key] = FaceMatch(person_key=key, face_id=face["FaceId"], similarity=similarity)
+    return tuple(sorted(best.values(), key=lambda match: match.similarity, reverse=True))
