@@ -24,11 +24,11 @@ IMAGE_UPLOADERS = EVERYONE
 IMAGE_DELETERS = frozenset({Role.ADMIN, Role.API_CLIENT})
 
 
-# The admin permissions each role's group holds, given by migrations (0004, 0006): every
+# The admin permissions each role's group holds, given by migrations (0004, 0006, 0008): every
 # permission of ADMIN_APPS for admins; for the front desk, to read people and the log, to manage
 # visitors and their photos, and to mark decisions; none for API clients (they have no admin).
 # Superusers hold every permission.
-ADMIN_APPS = ("accounts", "recognition", "insight", "authtoken")
+ADMIN_APPS = ("accounts", "recognition", "insight", "notifications", "authtoken")
 ROLE_PERMISSIONS: dict[Role, frozenset[str] | None] = {
     Role.ADMIN: None,
     Role.FRONT_DESK: frozenset(

@@ -20,6 +20,8 @@ from accounts.collection import face_collection
 from accounts.models import Employee, FacePhoto, Person, Visitor
 from accounts.signals import person_erased
 from core.jobs import WorkQueue, schedule
+from notifications.events import Event
+from notifications.services import notify
 from vision.errors import ImageRejected
 from vision.faces import enrolment_gate
 from vision.faces.base import FaceCollection, FaceRejected
@@ -199,12 +201,30 @@ def _index_claimed(photo_id: int, claimed_at: datetime) -> bool:
     if photo.face_id:  # indexed before: the old face goes first, never to outlive the row
         collection.delete_faces([photo.face_id])
     result = _index_result(photo, collection)
-    if not PHOTO_INDEXING.finish(photo_id, claimed_at, **result):
+    with transaction.atomic():
+        written = PHOTO_INDEXING.finish(photo_id, claimed_at, **result)
+        if written and result["state"] == FacePhoto.State.INDEXED:
+            _announce_enrolled(photo, result)
+    if not written:
         if result["face_id"]:
             collection.delete_faces([result["face_id"]])
         logger.info("Photo %s changed while it was indexed; its new face is deleted.", photo_id)
         return False
     return True
+
+
+def _announce_enrolled(photo: FacePhoto, result: dict[str, Any]) -> None:
+    person = photo.person
+    notify(
+        Event.PERSON_ENROLLED,
+        {
+            "summary": f"{person.name} ({person.get_kind_display().lower()}) has a photo enrolled",
+            "person": {"id": person.pk, "kind": person.kind, "name": person.name},
+            "photo": photo.pk,
+            "indexed_at": result["indexed_at"].isoformat(),
+            "advice": result.get("advice", ""),
+        },
+    )
 
 
 def _index_result(photo: FacePhoto, collection: FaceCollection) -> dict[str, Any]:

@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 from accounts.tasks import purge_rejected_photos, repair_collection, requeue_stale_photos
 from insight.tasks import requeue_stale_analyses
+from notifications.tasks import deliver_due_notifications
 from recognition.tasks import purge_expired_probes, requeue_stale_measurements
 
 # Each rate (as Zappa's `expression`) and what runs at it.
 SCHEDULE: dict[str, tuple[Callable[..., object], ...]] = {
+    "rate(1 minute)": (deliver_due_notifications,),
     "rate(15 minutes)": (requeue_stale_photos, requeue_stale_analyses, requeue_stale_measurements),
     "rate(1 day)": (purge_expired_probes, purge_rejected_photos, repair_collection),
 }

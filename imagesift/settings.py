@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "core",
+    "notifications",
     "accounts",
     "recognition",
     "insight",
@@ -267,6 +268,33 @@ IMAGESIFT_STALE_TASK_BATCH = env_int("IMAGESIFT_STALE_TASK_BATCH", 200)
 if IMAGESIFT_STALE_TASK_MINUTES < 1 or IMAGESIFT_STALE_TASK_BATCH < 1:
     raise ImproperlyConfigured("IMAGESIFT_STALE_TASK_MINUTES and _BATCH: 1 or more.")
 
+# --- notifications ----------------------------------------------------------------------------
+# The outbox (README, "Events"): each delivery is retried with backoff for this many hours.
+IMAGESIFT_NOTIFICATION_MAX_HOURS = env_int("IMAGESIFT_NOTIFICATION_MAX_HOURS", 24)
+IMAGESIFT_WEBHOOK_TIMEOUT_SECONDS = env_float("IMAGESIFT_WEBHOOK_TIMEOUT_SECONDS", 5.0)
+# Who is emailed when a person on the deny list (or possibly on it) is verified.
+IMAGESIFT_SECURITY_EMAILS = env_list("IMAGESIFT_SECURITY_EMAILS")
+# An MQTT broker to publish every event to (`mqtt://user:password@host:1883/<topic prefix>`,
+# `mqtts://` for TLS); empty: none.
+IMAGESIFT_MQTT_URL = env_str("IMAGESIFT_MQTT_URL")
+if IMAGESIFT_MQTT_URL and not IMAGESIFT_MQTT_URL.startswith(("mqtt://", "mqtts://")):
+    raise ImproperlyConfigured("IMAGESIFT_MQTT_URL: mqtt://host:port/prefix or mqtts://…")
+# Email through SMTP (Django's settings, from the environment); without EMAIL_HOST, emails are
+# written to the log (the console backend) instead.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ImageSift <imagesift@localhost>")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
 # --- uploads ----------------------------------------------------------------------------------
 IMAGESIFT_MAX_UPLOAD_MB = env_float("IMAGESIFT_MAX_UPLOAD_MB", 15.0)
 IMAGESIFT_MIN_IMAGE_PX = env_int("IMAGESIFT_MIN_IMAGE_PX", 80)
@@ -319,6 +347,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.document_error_responses",
+        "notifications.schema.add_event_components",
     ],
     # Names of the choice sets that several resources have a field of the same name for.
     "ENUM_NAME_OVERRIDES": {

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.collection import face_collection
@@ -24,6 +25,8 @@ from accounts.selectors import (
 )
 from accounts.services import photo_enroll
 from core.jobs import WorkQueue, schedule
+from notifications.events import Event
+from notifications.services import notify
 from recognition.decisions import decide
 from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
 from vision import liveness
@@ -181,11 +184,60 @@ def verification_record(
             f"probe{image.extension}", ContentFile(image.content), save=False
         )
     try:
-        verification.save()
+        with transaction.atomic():
+            verification.save()
+            _announce(verification)
     except Exception:
         verification.probe_image.delete(save=False)
         raise
     return verification
+
+
+# Where a verification came from, in an alert's words.
+CHANNEL_WORDS = {
+    Verification.Channel.UI: "at the front desk",
+    Verification.Channel.KIOSK: "at the kiosk",
+    Verification.Channel.API: "through the API",
+    Verification.Channel.CLI: "from the command line",
+}
+
+
+def _announce(verification: Verification) -> None:
+    """`verification.denied` for a denied or possibly denied person (also emailed to
+    IMAGESIFT_SECURITY_EMAILS); `verification.unknown` for endpoints that ask for it."""
+    Decision = Verification.Decision
+    if verification.decision in (Decision.DENIED, Decision.POSSIBLE_DENIED):
+        event, emails = Event.VERIFICATION_DENIED, settings.IMAGESIFT_SECURITY_EMAILS
+    elif verification.decision == Decision.UNKNOWN:
+        event, emails = Event.VERIFICATION_UNKNOWN, []
+    else:
+        return
+    person = verification.person
+    where = CHANNEL_WORDS.get(verification.channel, "")
+    who = f"{verification.person_name} " if verification.person_name else ""
+    notify(
+        event,
+        {
+            "summary": f"{verification.get_decision_display()}: {who}{where} "
+            f"({verification.reason})".replace(" ()", ""),
+            "verification": verification.pk,
+            "decision": verification.decision,
+            "reason": verification.reason,
+            "person": (
+                {"id": person.pk, "kind": person.kind, "name": person.name} if person else None
+            ),
+            "similarity": verification.similarity,
+            "channel": verification.channel,
+            "operator": verification.operator_name,
+            "created_at": verification.created_at.isoformat(),
+            "probe_url": (
+                reverse("verification-probe", args=[verification.pk])
+                if verification.probe_image
+                else None
+            ),
+        },
+        emails=emails,
+    )
 
 
 def _signed_in(user: AbstractBaseUser | None) -> tuple[AbstractBaseUser | None, str]:

@@ -85,7 +85,7 @@ def test_aws_runs_the_same_schedule_as_run_scheduled(stage):
         if "expression" in event
     }
     assert schedule == {dotted_path(job): rate for rate, jobs in SCHEDULE.items() for job in jobs}
-    assert set(schedule.values()) == {"rate(15 minutes)", "rate(1 day)"}
+    assert set(schedule.values()) == {"rate(1 minute)", "rate(15 minutes)", "rate(1 day)"}
     assert all(callable(import_string(function)) for function in schedule)
 
 

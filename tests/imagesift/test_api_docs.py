@@ -92,3 +92,14 @@ def test_blank_values_and_bounds_are_in_the_document(api_as):
     assert (min_confidence["schema"]["minimum"], min_confidence["schema"]["maximum"]) == (0, 100)
     upload = schema["paths"]["/api/v1/images/"]["post"]
     assert "Idempotency-Key" in {parameter["name"] for parameter in upload["parameters"]}
+
+
+def test_the_events_and_their_payloads_are_schema_components(api_as):
+    schemas = yaml.safe_load(api_as(Role.API_CLIENT).get("/api/v1/schema/").content)["components"][
+        "schemas"
+    ]
+
+    denied = schemas["EventVerificationDenied"]
+    assert denied["properties"]["type"]["enum"] == ["verification.denied"]
+    assert {"decision", "person", "probe_url"} <= set(denied["properties"]["data"]["properties"])
+    assert {"EventVerificationUnknown", "EventPersonEnrolled", "EventWebhookTest"} <= set(schemas)
