@@ -57,10 +57,14 @@ def employees_list(*, search: str = "", active: bool | None = None) -> QuerySet[
     return queryset.prefetch_related("photos")
 
 
-def visitors_list(*, search: str = "", host_id: int | None = None) -> QuerySet[Visitor]:
+def visitors_list(
+    *, search: str = "", host_id: int | None = None, status: str = ""
+) -> QuerySet[Visitor]:
     queryset = _search(Visitor.objects.select_related("host"), search, "company")
     if host_id is not None:
         queryset = queryset.filter(host_id=host_id)
+    if status:
+        queryset = queryset.filter(status=status)
     return queryset.prefetch_related("photos")
 
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", recognition_views.frontdesk, name="frontdesk"),
     path("kiosk/", recognition_views.kiosk, name="kiosk"),
     path("kiosk/verify/", recognition_views.kiosk_verify, name="kiosk-verify"),
+    path("on-site/", recognition_views.on_site, name="on-site"),
+    path("on-site/muster/", recognition_views.on_site_muster, name="on-site-muster"),
     path("photos/<int:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
     path("images/", include("insight.urls")),
     path("healthz", recognition_views.health, name="health"),

@@ -139,3 +139,32 @@ class GalleryMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"Gallery measurement {self.pk} ({self.get_state_display()})"
+
+
+class Muster(models.Model):
+    """An evacuation roll call. While it is active (not ended), everyone on site who is verified
+    after it started is accounted for; the others are missing (`selectors.on_site`). One is
+    active at a time (`muster.muster_start`)."""
+
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_by_name = models.CharField(max_length=150, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # Every active muster has the same value here (true), so a second one cannot be saved.
+            models.UniqueConstraint(
+                models.lookups.IsNull(models.F("ended_at"), True),
+                condition=models.Q(ended_at__isnull=True),
+                name="one_active_muster",
+                violation_error_message="A muster is already active.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Muster started at {self.started_at:%Y-%m-%d %H:%M}"

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from accounts.collection import face_collection
 from accounts.models import Employee, Visitor
 from accounts.selectors import people_by_keys
 from recognition import calibration
-from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
+from recognition.models import DecisionFeedback, GalleryMeasurement, Muster, Verification
 
 Verdict = DecisionFeedback.Verdict
 THRESHOLD_SETTINGS = {
@@ -53,6 +53,106 @@ def verifications_for_day(day: date | None = None, *, limit: int = 20) -> list[V
     start = timezone.make_aware(datetime.combine(day, time.min))
     end = timezone.make_aware(datetime.combine(day, time.max))
     return list(verifications_list(since=start, until=end)[:limit])
+
+
+# The decisions that say who someone is: being verified so, anywhere, accounts for them.
+IDENTIFIED = [
+    Verification.Decision.EMPLOYEE,
+    Verification.Decision.VISITOR,
+    Verification.Decision.VISITOR_OUTSIDE_WINDOW,
+]
+
+
+@dataclass(frozen=True)
+class PresentVisitor:
+    visitor: Visitor
+    accounted_for_at: datetime | None  # their first verification since the muster started
+
+
+@dataclass(frozen=True)
+class PresentEmployee:
+    employee: Employee
+    last_verified_at: datetime
+    accounted_for_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OnSite:
+    """Who is on site, by name, and the roll call of the active muster if there is one."""
+
+    visitors: list[PresentVisitor]
+    employees: list[PresentEmployee]
+    muster: Muster | None
+
+    @property
+    def people(self) -> list[PresentVisitor | PresentEmployee]:
+        return [*self.visitors, *self.employees]
+
+    @property
+    def accounted_for(self) -> int:
+        return sum(1 for present in self.people if present.accounted_for_at is not None)
+
+    @property
+    def missing(self) -> int:
+        """Nobody is missing without a muster."""
+        return len(self.people) - self.accounted_for if self.muster else 0
+
+
+def active_muster() -> Muster | None:
+    return Muster.objects.filter(ended_at__isnull=True).first()
+
+
+def on_site(now: datetime | None = None) -> OnSite:
+    """Who is on site: the one place that decides it.
+
+    Visitors whose status is `on_site`, and employees admitted (decision `employee`) today, in
+    the site's time zone, each once with their latest verification. During the active muster,
+    each of them verified by face (any channel) since it started is accounted for.
+
+    Visitor presence will later come from visit check-ins: change it here, and only here.
+    """
+    now = now or timezone.now()
+    start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    latest = dict(
+        Verification.objects.filter(
+            decision=Verification.Decision.EMPLOYEE,
+            person__isnull=False,
+            created_at__gte=start,
+            created_at__lt=start + timedelta(days=1),
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(latest=Max("created_at"))
+        .values_list("person_id", "latest")
+    )
+    visitors = list(
+        Visitor.objects.filter(status=Visitor.Status.ON_SITE)
+        .select_related("host")
+        .order_by("name", "id")
+    )
+    employees = list(Employee.objects.filter(pk__in=latest).order_by("name", "id"))
+    muster = active_muster()
+    accounted = {}
+    if muster is not None:
+        accounted = dict(
+            Verification.objects.filter(
+                decision__in=IDENTIFIED,
+                person_id__in=[*latest, *(visitor.pk for visitor in visitors)],
+                created_at__gte=muster.started_at,
+            )
+            .order_by()
+            .values("person_id")
+            .annotate(first=Min("created_at"))
+            .values_list("person_id", "first")
+        )
+    return OnSite(
+        visitors=[PresentVisitor(visitor, accounted.get(visitor.pk)) for visitor in visitors],
+        employees=[
+            PresentEmployee(employee, latest[employee.pk], accounted.get(employee.pk))
+            for employee in employees
+        ],
+        muster=muster,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,18 @@
-"""Server-rendered pages: the front desk, the unattended kiosk, and the health check."""
+"""Server-rendered pages: the front desk, the unattended kiosk, who is on site (with the
+evacuation roll call), and the health check."""
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import STAFF, has_role
-from recognition import selectors, services
+from recognition import muster, selectors, services
 from recognition.decisions import ADMITTED
 from recognition.models import Verification
 from vision import liveness
@@ -155,6 +157,36 @@ def kiosk_answer(verification: Verification) -> dict:
         "headline": SEE_RECEPTION,
         "message": KIOSK_REFUSALS[outcome],
     }
+
+
+# --- who is on site, and the evacuation roll call ----------------------------------------------
+@login_required
+@require_GET
+def on_site(request: HttpRequest) -> HttpResponse:
+    """Visitors and employees on site; during a muster, who is accounted for. Prints as the
+    roll call."""
+    if not has_role(request.user, *STAFF):
+        raise PermissionDenied("Who is on site is for front-desk staff and admins.")
+    context = {"on_site": selectors.on_site(), "now": timezone.now()}
+    return render(request, "onsite/index.html", context)
+
+
+@login_required
+@require_POST
+def on_site_muster(request: HttpRequest) -> HttpResponse:
+    """Start the muster (`action=start`), or end the active one (`action=end`)."""
+    if not has_role(request.user, *STAFF):
+        raise PermissionDenied("Only front-desk staff and admins start or end a muster.")
+    action = request.POST.get("action")
+    if action == "start":
+        muster.muster_start(started_by=request.user)
+    elif action == "end":
+        active = selectors.active_muster()
+        if active is not None:
+            muster.muster_end(muster=active, ended_by=request.user)
+    else:
+        return HttpResponseBadRequest("action: start or end.")
+    return redirect("on-site")
 
 
 @require_GET

@@ -7,7 +7,7 @@ output serializer.
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +34,9 @@ from core.api import (
 from core.idempotency import idempotent
 
 SEARCH_PARAMETER = OpenApiParameter("search", str, description="Part of a name, email, …")
+VISITOR_STATUS_PARAMETER = OpenApiParameter(
+    "status", str, enum=Visitor.Status.values, description="Only visitors in this status."
+)
 
 
 class _PeopleApi:
@@ -116,7 +119,7 @@ class EmployeeDetailApi(_PersonApi):
         return selectors.employees_list()
 
 
-@extend_schema(parameters=[SEARCH_PARAMETER])
+@extend_schema(parameters=[SEARCH_PARAMETER, VISITOR_STATUS_PARAMETER])
 @_writes(["POST"], 201, VisitorInputSerializer, VisitorOutputSerializer)
 class VisitorListCreateApi(_PeopleListApi):
     write_roles = VISITOR_MANAGERS
@@ -124,8 +127,14 @@ class VisitorListCreateApi(_PeopleListApi):
     output_serializer = VisitorOutputSerializer
     create_service = staticmethod(services.visitor_create)
 
+    class FilterSerializer(serializers.Serializer):
+        search = serializers.CharField(required=False, allow_blank=True)
+        status = serializers.ChoiceField(choices=Visitor.Status.choices, required=False)
+
     def get_queryset(self):
-        return selectors.visitors_list(search=self.request.query_params.get("search", ""))
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.visitors_list(**filters.validated_data)
 
 
 @_writes(["PUT", "PATCH"], 200, VisitorInputSerializer, VisitorOutputSerializer)

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('message_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('event', models.CharField(choices=[('verification.denied', 'A person on the deny list, or possibly on it'), ('verification.unknown', 'Nobody enrolled matched (opt-in)'), ('person.enrolled', "A person's photo was indexed"), ('visit.invited', 'A visit was created and its invitation sent'), ('visit.checked_in', 'A visitor checked in'), ('visit.checked_out', 'A visitor checked out'), ('webhook.test', 'A test sent from the admin')], db_index=True, max_length=64)),
+                ('event', models.CharField(choices=[('verification.denied', 'A person on the deny list, or possibly on it'), ('verification.unknown', 'Nobody enrolled matched (opt-in)'), ('person.enrolled', "A person's photo was indexed"), ('webhook.test', 'A test sent from the admin')], db_index=True, max_length=64)),
                 ('data', models.JSONField()),
                 ('channel', models.CharField(choices=[('webhook', 'Webhook'), ('email', 'Email'), ('mqtt', 'MQTT')], max_length=16)),
                 ('recipient', models.EmailField(blank=True, max_length=254)),

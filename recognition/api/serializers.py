@@ -1,4 +1,5 @@
-"""Output shapes of the verification and calibration API (inputs are validated in the views)."""
+"""Output shapes of the verification, calibration and on-site API (inputs are validated in the
+views)."""
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
@@ -7,7 +8,7 @@ from rest_framework import serializers
 from accounts.models import Employee, Visitor
 from accounts.selectors import as_specific, photo_for_display
 from recognition.calibration import BIN_WIDTH, histogram
-from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
+from recognition.models import DecisionFeedback, GalleryMeasurement, Muster, Verification
 
 
 class FaceBoxSerializer(serializers.Serializer):
@@ -199,3 +200,54 @@ class CalibrationSerializer(serializers.Serializer):
 
 def _binned(similarities: list[float]) -> dict:
     return {"count": len(similarities), "histogram": histogram(similarities)}
+
+
+class HostSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class OnSiteVisitorSerializer(serializers.Serializer):
+    """`selectors.PresentVisitor`."""
+
+    id = serializers.IntegerField(source="visitor.pk")
+    name = serializers.CharField(source="visitor.name")
+    kind = serializers.CharField(source="visitor.kind")
+    company = serializers.CharField(source="visitor.company")
+    host = HostSerializer(source="visitor.host", allow_null=True)
+    since = serializers.DateTimeField(source="visitor.visit_start", help_text="The visit's start.")
+    visit_end = serializers.DateTimeField(source="visitor.visit_end")
+    accounted_for_at = serializers.DateTimeField(
+        allow_null=True, help_text="Their first verification since the muster started, if any."
+    )
+
+
+class OnSiteEmployeeSerializer(serializers.Serializer):
+    """`selectors.PresentEmployee`."""
+
+    id = serializers.IntegerField(source="employee.pk")
+    name = serializers.CharField(source="employee.name")
+    kind = serializers.CharField(source="employee.kind")
+    department = serializers.CharField(source="employee.department")
+    last_verified_at = serializers.DateTimeField(help_text="Their latest admission today.")
+    accounted_for_at = serializers.DateTimeField(
+        allow_null=True, help_text="Their first verification since the muster started, if any."
+    )
+
+
+class MusterSerializer(serializers.ModelSerializer):
+    started_by = serializers.CharField(source="started_by_name")
+
+    class Meta:
+        model = Muster
+        fields = ["id", "started_at", "started_by", "ended_at"]
+
+
+class OnSiteSerializer(serializers.Serializer):
+    """`selectors.OnSite`: without a muster, nobody is accounted for or missing."""
+
+    visitors = OnSiteVisitorSerializer(many=True)
+    employees = OnSiteEmployeeSerializer(many=True)
+    muster = MusterSerializer(allow_null=True, help_text="The active muster, if any.")
+    accounted_for = serializers.IntegerField()
+    missing = serializers.IntegerField()

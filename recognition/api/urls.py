@@ -17,6 +17,8 @@ urlpatterns = [
         views.VerificationFeedbackApi.as_view(),
         name="verification-feedback",
     ),
+    path("on-site/", views.OnSiteApi.as_view(), name="on-site-api"),
+    path("on-site/muster/", views.MusterApi.as_view(), name="on-site-muster-api"),
     path("calibration/", views.CalibrationApi.as_view(), name="calibration"),
     path(
         "calibration/measurements/",

@@ -1,4 +1,5 @@
-"""The verification API: verify a face, read the audit log, mark decisions; calibration."""
+"""The verification API: verify a face, read the audit log, mark decisions; calibration; who is
+on site, and the evacuation roll call."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -15,6 +16,7 @@ from accounts.roles import (
     ADMINS,
     EMPLOYEE_MANAGERS,
     EVERYONE,
+    STAFF,
     VERIFIERS,
     VISITOR_MANAGERS,
     HasRole,
@@ -29,11 +31,13 @@ from core.api import (
     stored_file_response,
 )
 from core.idempotency import idempotent
-from recognition import selectors, services
+from recognition import muster, selectors, services
 from recognition.api.serializers import (
     CalibrationSerializer,
     FeedbackSerializer,
     GalleryMeasurementSerializer,
+    MusterSerializer,
+    OnSiteSerializer,
     VerificationSerializer,
 )
 from recognition.models import DecisionFeedback, Verification
@@ -213,3 +217,57 @@ class GalleryMeasurementApi(APIView):
         return Response(
             GalleryMeasurementSerializer(measurement).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+class OnSiteApi(APIView):
+    """Who is on site: visitors on site and employees admitted today; during a muster, who is
+    accounted for and who is missing."""
+
+    permission_classes = [HasRole]
+    read_roles = EVERYONE
+
+    @extend_schema(responses={200: OnSiteSerializer, 403: ErrorSerializer})
+    def get(self, request) -> Response:
+        return Response(OnSiteSerializer(selectors.on_site()).data)
+
+
+class MusterApi(APIView):
+    """Start the evacuation roll call, or end it."""
+
+    permission_classes = [HasRole]
+    write_roles = STAFF
+
+    class MusterInputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(
+            choices=["start", "end"],
+            help_text="`start` (the active muster is the answer if there is one) or `end`.",
+        )
+
+    @extend_schema(
+        description="`start`: 201 with the new muster, or 200 with the one already active. "
+        "`end`: 200 with the ended muster; 409 when none is active.",
+        request=MusterInputSerializer,
+        responses={
+            200: MusterSerializer,
+            201: MusterSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def post(self, request) -> Response:
+        payload = self.MusterInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        active = selectors.active_muster()
+        if payload.validated_data["action"] == "start":
+            if active is not None:
+                return Response(MusterSerializer(active).data)
+            started = muster.muster_start(started_by=request.user)
+            return Response(MusterSerializer(started).data, status=status.HTTP_201_CREATED)
+        if active is None:
+            return Response(
+                {"detail": "No muster is active.", "code": "no_active_muster"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        ended = muster.muster_end(muster=active, ended_by=request.user)
+        return Response(MusterSerializer(ended).data)

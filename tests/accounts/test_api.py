@@ -358,6 +358,26 @@ def test_visitors_are_searched_by_name_and_company(api_as):
     assert names("") == ["Courier", "Walk In"]
 
 
+def test_visitors_are_filtered_by_status_and_an_unknown_status_is_400(api_as):
+    make_visitor("Walk In", status=Visitor.Status.ON_SITE)
+    make_visitor("Courier", status=Visitor.Status.LEFT)
+    make_visitor("Auditor")
+    client = api_as(Role.API_CLIENT)
+
+    def names(**query) -> list[str]:
+        response = client.get(VISITORS, query)
+        assert response.status_code == 200
+        return [item["name"] for item in response.json()["results"]]
+
+    assert names(status="on_site") == ["Walk In"]
+    assert names(status="expected", search="aud") == ["Auditor"]
+    assert names() == ["Auditor", "Courier", "Walk In"]
+    response = client.get(VISITORS, {"status": "gone"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["errors"]) == ["status"]
+
+
 def test_a_multipart_put_keeps_the_yes_and_no_it_does_not_send(admin_api):
     employee = make_employee("Ada Lovelace", staff_number="E-1", denied=True, active=False)
     url = f"{EMPLOYEES}{employee.pk}/"
