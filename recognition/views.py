@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import STAFF, has_role
+from accounts.roles import STAFF, VISITOR_MANAGERS, has_role
+from accounts.selectors import employees_list
 from recognition import muster, selectors, services
 from recognition.decisions import ADMITTED
 from recognition.models import Verification
@@ -47,6 +48,12 @@ def frontdesk(request: HttpRequest) -> HttpResponse:
         "recent": recent,
         "decision_words": {str(k): v for k, v in DECISION_WORDS.items()},
         "liveness": settings.IMAGESIFT_LIVENESS,
+        # Who may host a walk-in registered from an unknown answer.
+        "walk_in_hosts": (
+            employees_list(active=True).order_by("name")
+            if has_role(request.user, *VISITOR_MANAGERS)
+            else None
+        ),
     }
     return render(request, "frontdesk/index.html", context)
 

@@ -17,6 +17,11 @@ urlpatterns = [
         views.VerificationFeedbackApi.as_view(),
         name="verification-feedback",
     ),
+    path(
+        "verifications/<int:pk>/walk-in/",
+        views.VerificationWalkInApi.as_view(),
+        name="verification-walk-in",
+    ),
     path("on-site/", views.OnSiteApi.as_view(), name="on-site-api"),
     path("on-site/muster/", views.MusterApi.as_view(), name="on-site-muster-api"),
     path("calibration/", views.CalibrationApi.as_view(), name="calibration"),

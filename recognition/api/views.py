@@ -1,5 +1,5 @@
-"""The verification API: verify a face, read the audit log, mark decisions; calibration; who is
-on site, and the evacuation roll call."""
+"""The verification API: verify a face, read the audit log, mark decisions, register an unknown
+person as a walk-in; calibration; who is on site, and the evacuation roll call."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.serializers import VisitorOutputSerializer
 from accounts.models import Person
 from accounts.roles import (
     ADMINS,
@@ -22,6 +23,7 @@ from accounts.roles import (
     HasRole,
     has_role,
 )
+from accounts.selectors import employees_list
 from core.api import (
     IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY,
@@ -31,7 +33,7 @@ from core.api import (
     stored_file_response,
 )
 from core.idempotency import idempotent
-from recognition import muster, selectors, services
+from recognition import muster, selectors, services, walk_in
 from recognition.api.serializers import (
     CalibrationSerializer,
     FeedbackSerializer,
@@ -189,6 +191,49 @@ class VerificationFeedbackApi(generics.ListAPIView):
             verification=verification, author=request.user, **payload.validated_data
         )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class VerificationWalkInApi(APIView):
+    """Register the person an `unknown` answer saw as a visitor, the probe their first photo."""
+
+    permission_classes = [HasRole]
+    write_roles = VISITOR_MANAGERS
+
+    class WalkInInputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        host = serializers.PrimaryKeyRelatedField(
+            queryset=employees_list(active=True),
+            required=False,
+            allow_null=True,
+            help_text="The employee they visit (an active one).",
+        )
+        until = serializers.DateTimeField(help_text="The end of the visit, which starts now.")
+        consent = serializers.BooleanField(
+            help_text="The visitor consents to their face being recorded: must be true."
+        )
+
+    @extend_schema(
+        description="The visitor starts expected, their visit from now to `until`, their "
+        "consent recorded as given at the desk; the probe is enrolled and indexed (see the "
+        "photo's `state`). 400 by field: the answer was not `unknown`, the probe is no longer "
+        "kept, no consent, `until` not in the future, or already registered from this probe.",
+        request=WalkInInputSerializer,
+        responses={
+            201: VisitorOutputSerializer,
+            400: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def post(self, request, pk: int) -> Response:
+        verification = get_object_or_404(Verification, pk=pk)
+        payload = self.WalkInInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        visitor = walk_in.walk_in_register(
+            verification=verification, registered_by=request.user, **payload.validated_data
+        )
+        return Response(VisitorOutputSerializer(visitor).data, status=status.HTTP_201_CREATED)
 
 
 class CalibrationApi(APIView):

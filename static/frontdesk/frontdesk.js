@@ -221,6 +221,8 @@
     $("announcer").textContent = [$("result-decision").textContent, $("result-name").textContent]
       .filter(Boolean).join(": ");
     result.scrollIntoView({ block: "nearest", behavior: "smooth" });  // below the fold on phones
+    // walk_in.js offers to register an unknown person from here.
+    root.dispatchEvent(new CustomEvent("frontdesk:result", { detail: verification }));
   }
 
   // --- feedback on the answer shown: appended beside the audit log, never changing it ----------

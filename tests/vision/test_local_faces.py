@@ -12,7 +12,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 from accounts.collection import STORE
 from accounts.models import StoredFace
 from tests.uploads import sample_photo
-from vision.faces import enrolment_gate
+from vision.faces import enrolment_gate, local_models
 from vision.faces.base import FaceRejected, FaceRejection, QualityGate
 from vision.faces.local import LocalFaceCollection, similarity_from_cosine
 from vision.images import prepare_image
@@ -189,3 +189,14 @@ def test_two_threads_may_search_at_once(faces):
 
     assert alone[0] == 2 and alone[1].best.person_key == "jackie"
     assert all(result == alone for result in results)
+
+
+def test_a_sliver_of_an_image_is_not_searched_for_faces():
+    """YuNet has answered 1-px-wide detection copies with spurious faces, which OpenCV then
+    failed to align from an image 60 000 px tall: such shapes hold no face to find."""
+    strip = Image.new("RGB", (80, 60_000), (200, 200, 200))
+    tall = Image.new("RGB", (600, 20_000), (128, 128, 128))
+
+    for _ in range(10):
+        assert local_models.find_faces(strip) == []
+        assert local_models.find_faces(tall) == []

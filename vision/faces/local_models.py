@@ -36,6 +36,10 @@ MODELS = (DETECTOR, RECOGNISER)
 # Faces are looked for on a copy no larger than this (YuNet's time grows with the pixel count;
 # it still finds faces of ~10 px there), and scored at least this sure.
 DETECT_MAX_SIDE = 640
+# A detection copy narrower than this (an image over 20 times longer than wide) is not searched:
+# YuNet answers such slivers with spurious faces, and OpenCV cannot align a face from an image
+# with a side of 32 767 px or more, which under IMAGESIFT_MAX_IMAGE_PIXELS only such shapes have.
+DETECT_MIN_SIDE = 32
 MIN_DETECTION_SCORE = 0.6
 CHIP_PX = 112  # SFace's input: the aligned face, 112x112, raw 0-255 values
 # The chip's eyes, nose and mouth, without hair or background: where quality is measured.
@@ -123,11 +127,15 @@ def find_faces(pixels: Image.Image, *, max_side: int = DETECT_MAX_SIDE) -> list[
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    if min(small.shape[:2]) < DETECT_MIN_SIDE:
+        return []
     found = []
     with _models() as (detector, aligner, _):
         detector.setInputSize((small.shape[1], small.shape[0]))
         _, rows = detector.detect(small)
         for row in () if rows is None else rows:
+            if not np.isfinite(row[:15]).all():
+                continue  # YuNet's answer on some odd input sizes: no face at all
             row = row.copy()
             row[:14] /= scale  # box and landmarks in full-resolution pixels
             left, top = max(0, round(float(row[0]))), max(0, round(float(row[1])))
