@@ -6,6 +6,7 @@ webcam path runs for real: getUserMedia, a live <video>, a canvas capture, a JPE
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -189,6 +190,20 @@ def sign_in_to_frontdesk(page, live_server, user):
     expect(page.locator("#frontdesk")).to_have_attribute("data-ready", "true")
     page.user = user
     return page
+
+
+def drop(page, path: Path) -> None:
+    """Drag a file from the desktop onto the drop zone."""
+    transfer = page.evaluate_handle(
+        """([name, base64]) => {
+            const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
+            return transfer;
+        }""",
+        [path.name, base64.b64encode(path.read_bytes()).decode()],
+    )
+    page.get_by_test_id("dropzone").dispatch_event("drop", {"dataTransfer": transfer})
 
 
 def save_screenshot(page, name: str) -> None:

@@ -1,6 +1,5 @@
 """The front desk in a real browser: upload, denial, bad files and the webcam, end to end."""
 
-import base64
 import re
 
 import pytest
@@ -8,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from recognition.models import DecisionFeedback, Verification
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import drop, save_screenshot
 from tests.factories import enroll, make_employee, make_visitor, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,20 +19,6 @@ def person_name(folder: str) -> str:
 
 def upload(page, path) -> None:
     page.get_by_test_id("photo-input").set_input_files(str(path))
-
-
-def drop(page, path) -> None:
-    """Drag a file from the desktop onto the drop zone."""
-    transfer = page.evaluate_handle(
-        """([name, base64]) => {
-            const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
-            return transfer;
-        }""",
-        [path.name, base64.b64encode(path.read_bytes()).decode()],
-    )
-    page.get_by_test_id("dropzone").dispatch_event("drop", {"dataTransfer": transfer})
 
 
 def test_uploading_an_enrolled_employee_shows_who_they_are(frontdesk_page, faces):

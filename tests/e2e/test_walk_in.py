@@ -1,7 +1,6 @@
 """Register walk-in at the front desk, in a real browser: an unknown person's photo dropped on
 the page becomes a visitor whose first photo is that one."""
 
-import base64
 import re
 
 import pytest
@@ -9,26 +8,12 @@ from playwright.sync_api import expect
 
 from accounts.models import FacePhoto, Visitor
 from recognition.models import Verification
-from tests.e2e.conftest import save_screenshot
+from tests.e2e.conftest import drop, save_screenshot
 from tests.factories import enroll, make_employee
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOST_FACE = "Venus_Williams"
-
-
-def drop(page, path) -> None:
-    """Drag a file from the desktop onto the drop zone."""
-    transfer = page.evaluate_handle(
-        """([name, base64]) => {
-            const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
-            return transfer;
-        }""",
-        [path.name, base64.b64encode(path.read_bytes()).decode()],
-    )
-    page.get_by_test_id("dropzone").dispatch_event("drop", {"dataTransfer": transfer})
 
 
 def test_an_unknown_person_is_registered_as_a_walk_in_from_the_card(frontdesk_page, faces):
