@@ -1,4 +1,5 @@
-"""Reads of the audit log and of what calibrates it; no writes here."""
+"""Reads of the audit log, of who is on site (and the roll call), and of what calibrates the
+thresholds; no writes here."""
 
 from __future__ import annotations
 
