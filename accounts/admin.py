@@ -124,7 +124,12 @@ class PersonAdmin(DeletesThroughServices, admin.ModelAdmin):
 
     inlines = [FacePhotoInline]
     search_fields = ["name", "email"]
-    readonly_fields = ["consent_recorded_at", "created_at", "photo_summary"]
+    readonly_fields = [
+        "consent_recorded_at",
+        "consent_notice_version",
+        "created_at",
+        "photo_summary",
+    ]
     actions = ["record_consent", "reindex_faces", "remove_faces"]
     person_fieldsets = (
         ("Face photos", {"fields": ["photo_summary"]}),
@@ -132,7 +137,7 @@ class PersonAdmin(DeletesThroughServices, admin.ModelAdmin):
         (
             "Consent to biometric processing",
             {
-                "fields": ["consent_recorded_by", "consent_recorded_at"],
+                "fields": ["consent_recorded_by", "consent_recorded_at", "consent_notice_version"],
                 "description": "No face is indexed until consent is recorded.",
             },
         ),
@@ -260,24 +265,11 @@ class EmployeeAdmin(PersonAdmin):
 @admin.register(Visitor)
 class VisitorAdmin(PersonAdmin):
     create_service = staticmethod(services.visitor_create)
-    list_display = [
-        "name",
-        "company",
-        "host",
-        "visit_start",
-        "visit_end",
-        "status",
-        "denied",
-        "consent",
-        "photo_summary",
-    ]
-    list_filter = ["status", "denied"]
+    list_display = ["name", "company", "email", "denied", "consent", "photo_summary"]
+    list_filter = ["denied"]
     search_fields = [*PersonAdmin.search_fields, "company"]
-    autocomplete_fields = ["host"]
-    date_hierarchy = "visit_start"
     fieldsets = (
-        (None, {"fields": ["name", "email", "company", "host"]}),
-        ("Visit", {"fields": ["visit_start", "visit_end", "status"]}),
+        (None, {"fields": ["name", "email", "company"]}),
         *PersonAdmin.person_fieldsets,
     )
 

@@ -10,8 +10,10 @@ from collections.abc import Iterator, Sequence
 from django.db import transaction
 
 from accounts.models import CollectionVersion, StoredFace
+from vision.faces import enrolment_gate
 from vision.faces import face_collection as vision_face_collection
-from vision.faces.base import FaceCollection
+from vision.faces.base import FaceCollection, FaceRejected, FaceRejection
+from vision.images import PreparedImage
 
 COLLECTION = "local"
 
@@ -81,3 +83,14 @@ def _bump_version() -> None:
         CollectionVersion.objects.get_or_create(
             name=COLLECTION, defaults={"version": secrets.randbits(62)}
         )
+
+
+def face_quality_check(image: PreparedImage) -> None:
+    """Raise `FaceRejected` unless the image holds exactly one face good enough to enrol: the
+    check indexing makes, asked at once so that a person taking their own photo can retake it."""
+    faces = face_collection().detect_faces(image)
+    if not faces:
+        raise FaceRejected(FaceRejection.NO_FACE)
+    if len(faces) > 1:
+        raise FaceRejected(FaceRejection.SEVERAL_FACES, f"{len(faces)} faces in the picture")
+    enrolment_gate().check(faces[0])

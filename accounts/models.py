@@ -32,6 +32,9 @@ class Person(models.Model):
         help_text="Who recorded this person's consent to biometric processing.",
     )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    # The privacy notice's version the person read when they gave consent themselves (an
+    # invitation's self-enrolment); empty when staff recorded it.
+    consent_notice_version = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,28 +60,9 @@ class Employee(Person):
 
 
 class Visitor(Person):
-    class Status(models.TextChoices):
-        EXPECTED = "expected", "Expected"
-        ON_SITE = "on_site", "On site"
-        LEFT = "left", "Left"
-        CANCELLED = "cancelled", "Cancelled"
+    """Someone who comes to visit; their stays are `visits.Visit` rows."""
 
     company = models.CharField(max_length=200, blank=True)
-    host = models.ForeignKey(
-        Employee, null=True, blank=True, on_delete=models.SET_NULL, related_name="visitors"
-    )
-    visit_start = models.DateTimeField()
-    visit_end = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.EXPECTED)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(visit_end__gt=models.F("visit_start")),
-                name="visit_ends_after_start",
-                violation_error_message="The visit must end after it starts.",
-            )
-        ]
 
     def save(self, *args, **kwargs):
         self.kind = Person.Kind.VISITOR

@@ -1,4 +1,4 @@
-"""The three roles ImageSift knows, held as Django groups (superusers are admins too); which
+"""The roles ImageSift knows, held as Django groups (superusers are admins too); which
 roles may do what; and the API permission that checks it."""
 
 import enum
@@ -11,10 +11,12 @@ class Role(enum.StrEnum):
     ADMIN = "Admins"
     FRONT_DESK = "Front desk"
     API_CLIENT = "API clients"
+    HOST = "Hosts"  # employees who invite visitors: they see only the visits they host
 
 
-# Who may do what: the API's views and the pages both read these.
-EVERYONE = frozenset(Role)
+# Who may do what: the API's views and the pages both read these. EVERYONE is every role but
+# hosts, whose only part is the visits they host.
+EVERYONE = frozenset({Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT})
 STAFF = frozenset({Role.ADMIN, Role.FRONT_DESK})  # the front desk page
 VISITOR_MANAGERS = STAFF
 ADMINS = frozenset({Role.ADMIN})
@@ -22,13 +24,17 @@ EMPLOYEE_MANAGERS = ADMINS
 VERIFIERS = EVERYONE
 IMAGE_UPLOADERS = EVERYONE
 IMAGE_DELETERS = frozenset({Role.ADMIN, Role.API_CLIENT})
+VISIT_READERS = frozenset(Role)  # a host: their own visits only
+VISIT_PLANNERS = frozenset({Role.ADMIN, Role.FRONT_DESK, Role.HOST})
+VISIT_RUNNERS = EVERYONE  # check in and out: the desk, and systems such as turnstiles
 
 
-# The admin permissions each role's group holds, given by migrations (0004, 0006, 0008): every
-# permission of ADMIN_APPS for admins; for the front desk, to read people and the log, to manage
-# visitors and their photos, and to mark decisions; none for API clients (they have no admin).
+# The admin permissions each role's group holds, given by migrations (0004, 0006, 0008, 0010):
+# every permission of ADMIN_APPS for admins; for the front desk, to read people and the log, to
+# manage visitors, their photos and visits, and to mark decisions; none for API clients and
+# hosts (they have no admin).
 # Superusers hold every permission.
-ADMIN_APPS = ("accounts", "recognition", "insight", "notifications", "authtoken")
+ADMIN_APPS = ("accounts", "visits", "recognition", "insight", "notifications", "authtoken")
 ROLE_PERMISSIONS: dict[Role, frozenset[str] | None] = {
     Role.ADMIN: None,
     Role.FRONT_DESK: frozenset(
@@ -42,9 +48,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str] | None] = {
             "view_verification",
             "view_decisionfeedback",
             "add_decisionfeedback",
+            "view_visit",
+            "add_visit",
+            "change_visit",
         }
     ),
     Role.API_CLIENT: frozenset(),
+    Role.HOST: frozenset(),
 }
 
 

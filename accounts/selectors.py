@@ -12,11 +12,7 @@ from accounts.models import Employee, FacePhoto, Person, Visitor
 
 def person_specific(person_id: int) -> Employee | Visitor | None:
     """The employee or visitor with this person id, or None."""
-    person = (
-        Person.objects.select_related("employee", "visitor", "visitor__host")
-        .filter(pk=person_id)
-        .first()
-    )
+    person = Person.objects.select_related("employee", "visitor").filter(pk=person_id).first()
     return as_specific(person) if person else None
 
 
@@ -30,9 +26,7 @@ def as_specific(person: Person) -> Employee | Visitor:
 def people_by_keys(person_keys: Iterable[str]) -> dict[str, Employee | Visitor]:
     """People by the keys the face collection knows them by (their primary keys as text)."""
     ids = [int(key) for key in person_keys if key.isdigit()]
-    people = Person.objects.select_related("employee", "visitor", "visitor__host").filter(
-        pk__in=ids
-    )
+    people = Person.objects.select_related("employee", "visitor").filter(pk__in=ids)
     return {str(person.pk): as_specific(person) for person in people}
 
 
@@ -57,15 +51,9 @@ def employees_list(*, search: str = "", active: bool | None = None) -> QuerySet[
     return queryset.prefetch_related("photos")
 
 
-def visitors_list(
-    *, search: str = "", host_id: int | None = None, status: str = ""
-) -> QuerySet[Visitor]:
-    queryset = _search(Visitor.objects.select_related("host"), search, "company")
-    if host_id is not None:
-        queryset = queryset.filter(host_id=host_id)
-    if status:
-        queryset = queryset.filter(status=status)
-    return queryset.prefetch_related("photos")
+def visitors_list(*, search: str = "") -> QuerySet[Visitor]:
+    """Visitors, by name; their visits are listed by `visits.selectors.visits_list`."""
+    return _search(Visitor.objects.all(), search, "company").prefetch_related("photos")
 
 
 def photo_for_display(person: Person) -> FacePhoto | None:

@@ -41,10 +41,11 @@ PERSON_FIELDS = {
     "denied_reason",
     "consent_recorded_by",
     "consent_recorded_at",
+    "consent_notice_version",
 }
 UPDATABLE_FIELDS = {
     Employee: PERSON_FIELDS | {"staff_number", "department", "active"},
-    Visitor: PERSON_FIELDS | {"company", "host", "visit_start", "visit_end", "status"},
+    Visitor: PERSON_FIELDS | {"company"},
 }
 
 
@@ -81,26 +82,19 @@ def employee_create(
 def visitor_create(
     *,
     name: str,
-    visit_start: datetime,
-    visit_end: datetime,
     email: str = "",
     company: str = "",
-    host: Employee | None = None,
-    status: str = Visitor.Status.EXPECTED,
     denied: bool = False,
     denied_reason: str = "",
     consent_recorded_by: str = "",
     consent_recorded_at: datetime | None = None,
 ) -> Visitor:
-    """Register a visitor (validated); their photos are added with `photo_enroll`."""
+    """Register a visitor (validated); their photos are added with `photo_enroll`, their stays
+    with `visits.services.visit_create`."""
     visitor = Visitor(
         name=name,
-        visit_start=visit_start,
-        visit_end=visit_end,
         email=email,
         company=company,
-        host=host,
-        status=status,
         denied=denied,
         denied_reason=denied_reason,
         consent_recorded_by=consent_recorded_by,
@@ -113,7 +107,7 @@ def _person_save(person: Employee | Visitor) -> Employee | Visitor:
     """Validate and save a person. Consent is recorded by naming who recorded it: dated now
     unless a time is given, and undated when nobody is named."""
     if not person.consent_recorded_by:
-        person.consent_recorded_at = None
+        person.consent_recorded_at, person.consent_notice_version = None, ""
     elif person.consent_recorded_at is None:
         person.consent_recorded_at = timezone.now()
     person.full_clean()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "core",
     "notifications",
     "accounts",
+    "visits",
     "recognition",
     "insight",
     "imagesift",  # the project's own commands (run_scheduled)
@@ -313,6 +314,23 @@ if IMAGESIFT_LIVENESS not in {"off", "advisory", "required"}:
 IMAGESIFT_KIOSK_LIVENESS = env_str("IMAGESIFT_KIOSK_LIVENESS", "required")
 if IMAGESIFT_KIOSK_LIVENESS not in {"off", "advisory", "required"}:
     raise ImproperlyConfigured("IMAGESIFT_KIOSK_LIVENESS: off, advisory or required.")
+# --- visits -----------------------------------------------------------------------------------
+# A visitor verified inside their visit's window is checked in by the verification itself
+# (otherwise the desk presses Check in).
+IMAGESIFT_AUTO_CHECK_IN = env_bool("IMAGESIFT_AUTO_CHECK_IN", False)
+# Minutes after a visit's end before the sweep checks a visitor out (or marks a visit nobody
+# came to as a no-show).
+IMAGESIFT_CHECK_OUT_GRACE_MINUTES = env_int("IMAGESIFT_CHECK_OUT_GRACE_MINUTES", 60)
+# Days after a visitor's last visit ends before their faces leave the collection, and before
+# their identifying details are erased (the visits stay, for the counts). 0 keeps them.
+IMAGESIFT_VISITOR_FACE_RETENTION_DAYS = env_int("IMAGESIFT_VISITOR_FACE_RETENTION_DAYS", 30)
+IMAGESIFT_VISITOR_RETENTION_DAYS = env_int("IMAGESIFT_VISITOR_RETENTION_DAYS", 365)
+# The privacy notice a visitor reads before enrolling through their invitation
+# (templates/visits/privacy_notice.html): its version is recorded with their consent.
+IMAGESIFT_PRIVACY_NOTICE_VERSION = env_str("IMAGESIFT_PRIVACY_NOTICE_VERSION", "2026-12")
+# The site's address in invitation emails (the link is built on it), e.g. https://desk.example.com
+IMAGESIFT_PUBLIC_URL = env_str("IMAGESIFT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Django refuses request bodies above this in memory; the image check gives the clear error.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int((IMAGESIFT_MAX_UPLOAD_MB + 1) * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -351,7 +369,7 @@ SPECTACULAR_SETTINGS = {
     ],
     # Names of the choice sets that several resources have a field of the same name for.
     "ENUM_NAME_OVERRIDES": {
-        "VisitorStatusEnum": "accounts.models.Visitor.Status",
+        "VisitStatusEnum": "visits.models.Visit.Status",
         "AnalysisStatusEnum": "insight.models.ImageAnalysis.Status",
     },
     # Swagger UI's files come from the drf-spectacular-sidecar package, not from a CDN.

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("recognition.api.urls")),
     path("", include("insight.api.urls")),
+    path("", include("visits.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -22,6 +23,7 @@ urlpatterns = [
     path("on-site/muster/", recognition_views.on_site_muster, name="on-site-muster"),
     path("photos/<int:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
     path("images/", include("insight.urls")),
+    path("", include("visits.urls")),
     path("healthz", recognition_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

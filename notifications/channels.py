@@ -69,9 +69,14 @@ def _post_webhook(notification: Notification) -> None:
 def _send_email(notification: Notification) -> None:
     data = notification.data
     subject = f"ImageSift: {data.get('summary') or Event(notification.event).label}"
-    lines = [data.get("summary", ""), "", json.dumps(envelope(notification), indent=2)]
+    if "text" in data:  # written for its reader (`notifications.services.email_personal`)
+        body = data["text"]
+    else:
+        body = "\n".join(
+            [data.get("summary", ""), "", json.dumps(envelope(notification), indent=2)]
+        )
     try:
-        send_mail(subject[:200], "\n".join(lines).strip(), None, [notification.recipient])
+        send_mail(subject[:200], body.strip(), None, [notification.recipient])
     except (OSError, ValueError) as error:  # smtplib's errors are OSErrors
         raise DeliveryFailed(f"email to {notification.recipient}: {error}") from error
 

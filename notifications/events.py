@@ -10,6 +10,9 @@ class Event(models.TextChoices):
     VERIFICATION_DENIED = "verification.denied", "A person on the deny list, or possibly on it"
     VERIFICATION_UNKNOWN = "verification.unknown", "Nobody enrolled matched (opt-in)"
     PERSON_ENROLLED = "person.enrolled", "A person's photo was indexed"
+    VISIT_INVITED = "visit.invited", "A visitor was invited"
+    VISIT_CHECKED_IN = "visit.checked_in", "A visitor was checked in"
+    VISIT_CHECKED_OUT = "visit.checked_out", "A visitor was checked out"
     TEST = "webhook.test", "A test sent from the admin"
 
 
@@ -45,6 +48,29 @@ _VERIFICATION = {
         "probe_url": {"type": "string", "nullable": True},
     },
 }
+_VISIT = {
+    "type": "object",
+    "properties": {
+        "summary": _SUMMARY,
+        "visit": {"type": "integer", "description": "GET /api/v1/visits/{id}/"},
+        "visitor": _PERSON,
+        "company": {"type": "string"},
+        "host": {**_PERSON, "description": "The employee visited, if one is named."},
+        "purpose": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "status": {"type": "string"},
+        "badge_number": {"type": "string"},
+        "checked_in_at": {"type": "string", "format": "date-time", "nullable": True},
+        "checked_out_at": {"type": "string", "format": "date-time", "nullable": True},
+        "by": {"type": "string", "description": "Who did it; `automatic` for the sweep."},
+        "verification": {
+            "type": "integer",
+            "nullable": True,
+            "description": "The verification that checked them in, if one did.",
+        },
+    },
+}
 # The `data` of each event: the OpenAPI schema's components (notifications.schema) and the
 # README describe these.
 DATA_SCHEMAS: dict[str, dict] = {
@@ -66,6 +92,21 @@ DATA_SCHEMAS: dict[str, dict] = {
             "indexed_at": {"type": "string", "format": "date-time"},
             "advice": {"type": "string", "enum": ["", "unlike_own_photos", "like_someone_else"]},
         },
+    },
+    Event.VISIT_INVITED: {
+        **_VISIT,
+        "description": "A visit was created with an invitation emailed to the visitor "
+        "(the link itself goes only to the visitor).",
+    },
+    Event.VISIT_CHECKED_IN: {
+        **_VISIT,
+        "description": "A visitor was checked in (by the desk, or by their verification); "
+        "the host is emailed too.",
+    },
+    Event.VISIT_CHECKED_OUT: {
+        **_VISIT,
+        "description": "A visitor was checked out (by the desk, or automatically after the "
+        "visit's end and the grace period).",
     },
     Event.TEST: {
         "type": "object",

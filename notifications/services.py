@@ -48,25 +48,41 @@ def notify(event: str, data: dict[str, Any], *, emails: Iterable[str] = ()) -> l
         ),
         *([Notification(channel=Notification.Channel.MQTT)] if settings.IMAGESIFT_MQTT_URL else []),
     ]
-    with transaction.atomic():
-        for delivery in deliveries:
-            delivery.event, delivery.data = event, data
-            delivery.save()
-            schedule(DELIVER_TASK, delivery.pk)
-    return deliveries
+    for delivery in deliveries:
+        delivery.event, delivery.data = event, data
+    return _queue(deliveries)
+
+
+def email_personal(event: str, *, recipient: str, subject: str, text: str) -> Notification:
+    """An email written for one person (an invitation, with its link): through the outbox like
+    any delivery, its body the `text` rather than the event's JSON. Only to `recipient`."""
+    delivery = Notification(
+        event=event,
+        data={"summary": subject, "text": text},
+        channel=Notification.Channel.EMAIL,
+        recipient=recipient,
+    )
+    return _queue([delivery])[0]
 
 
 def endpoint_test(*, endpoint: WebhookEndpoint) -> Notification:
     """Send a `webhook.test` event to one endpoint (the admin's "send test")."""
+    delivery = Notification(
+        event="webhook.test",
+        data={"endpoint": endpoint.pk, "message": "A test from ImageSift's admin."},
+        channel=Notification.Channel.WEBHOOK,
+        endpoint=endpoint,
+    )
+    return _queue([delivery])[0]
+
+
+def _queue(deliveries: list[Notification]) -> list[Notification]:
+    """Write the deliveries in the caller's transaction; each is sent once it commits."""
     with transaction.atomic():
-        delivery = Notification.objects.create(
-            event="webhook.test",
-            data={"endpoint": endpoint.pk, "message": "A test from ImageSift's admin."},
-            channel=Notification.Channel.WEBHOOK,
-            endpoint=endpoint,
-        )
-        schedule(DELIVER_TASK, delivery.pk)
-    return delivery
+        for delivery in deliveries:
+            delivery.save()
+            schedule(DELIVER_TASK, delivery.pk)
+    return deliveries
 
 
 def notification_deliver(*, notification_id: int) -> bool:

@@ -12,6 +12,8 @@ class Verification(models.Model):
         EMPLOYEE = "employee", "Employee"
         VISITOR = "visitor", "Registered visitor"
         VISITOR_OUTSIDE_WINDOW = "visitor_outside_window", "Visitor outside visit window"
+        VISIT_CANCELLED = "visit_cancelled", "Visit cancelled"
+        VISITOR_CHECKED_OUT = "visitor_checked_out", "Visitor already checked out"
         DENIED = "denied", "Denied"
         POSSIBLE_DENIED = "possible_denied", "Possible deny-list match"
         LIVENESS_FAILED = "liveness_failed", "Liveness check failed"
@@ -47,6 +49,11 @@ class Verification(models.Model):
     # The matched person; for a possible deny-list match, the denied person the probe is near.
     # The name is kept so that the log still says who it was after the person is erased.
     person_name = models.CharField(max_length=200, blank=True)
+    # A visitor's visit the decision was judged by (the one covering the moment, else the
+    # nearest); a check-in from this verification checks this visit in.
+    visit = models.ForeignKey(
+        "visits.Visit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     similarity = models.FloatField(null=True, blank=True)
     face_box = models.JSONField(null=True, blank=True)
     faces_seen = models.PositiveSmallIntegerField(default=0)

@@ -15,6 +15,8 @@ from accounts.models import Employee, Visitor
 from accounts.selectors import people_by_keys
 from recognition import calibration
 from recognition.models import DecisionFeedback, GalleryMeasurement, Muster, Verification
+from visits.models import Visit
+from visits.selectors import visits_checked_in
 
 Verdict = DecisionFeedback.Verdict
 THRESHOLD_SETTINGS = {
@@ -33,7 +35,7 @@ def verifications_list(
 ) -> QuerySet[Verification]:
     """Verifications, newest first, filtered by what is given."""
     queryset = Verification.objects.select_related(
-        "person", "person__employee", "person__visitor", "person__visitor__host"
+        "person", "person__employee", "person__visitor", "visit", "visit__host"
     ).prefetch_related("person__photos")
     if decision:
         queryset = queryset.filter(decision=decision)
@@ -61,13 +63,19 @@ IDENTIFIED = [
     Verification.Decision.EMPLOYEE,
     Verification.Decision.VISITOR,
     Verification.Decision.VISITOR_OUTSIDE_WINDOW,
+    Verification.Decision.VISIT_CANCELLED,
+    Verification.Decision.VISITOR_CHECKED_OUT,
 ]
 
 
 @dataclass(frozen=True)
 class PresentVisitor:
-    visitor: Visitor
+    visit: Visit  # checked in, not yet out
     accounted_for_at: datetime | None  # their first verification since the muster started
+
+    @property
+    def visitor(self) -> Visitor:
+        return self.visit.visitor
 
 
 @dataclass(frozen=True)
@@ -106,11 +114,9 @@ def active_muster() -> Muster | None:
 def on_site(now: datetime | None = None) -> OnSite:
     """Who is on site: the one place that decides it.
 
-    Visitors whose status is `on_site`, and employees admitted (decision `employee`) today, in
-    the site's time zone, each once with their latest verification. During the active muster,
-    each of them verified by face (any channel) since it started is accounted for.
-
-    Visitor presence will later come from visit check-ins: change it here, and only here.
+    Visitors checked in and not yet out, and employees admitted (decision `employee`) today,
+    in the site's time zone, each once with their latest verification. During the active
+    muster, each of them verified by face (any channel) since it started is accounted for.
     """
     now = now or timezone.now()
     start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
@@ -126,11 +132,7 @@ def on_site(now: datetime | None = None) -> OnSite:
         .annotate(latest=Max("created_at"))
         .values_list("person_id", "latest")
     )
-    visitors = list(
-        Visitor.objects.filter(status=Visitor.Status.ON_SITE)
-        .select_related("host")
-        .order_by("name", "id")
-    )
+    visits = list(visits_checked_in())
     employees = list(Employee.objects.filter(pk__in=latest).order_by("name", "id"))
     muster = active_muster()
     accounted = {}
@@ -138,7 +140,7 @@ def on_site(now: datetime | None = None) -> OnSite:
         accounted = dict(
             Verification.objects.filter(
                 decision__in=IDENTIFIED,
-                person_id__in=[*latest, *(visitor.pk for visitor in visitors)],
+                person_id__in=[*latest, *(visit.visitor_id for visit in visits)],
                 created_at__gte=muster.started_at,
             )
             .order_by()
@@ -147,7 +149,7 @@ def on_site(now: datetime | None = None) -> OnSite:
             .values_list("person_id", "first")
         )
     return OnSite(
-        visitors=[PresentVisitor(visitor, accounted.get(visitor.pk)) for visitor in visitors],
+        visitors=[PresentVisitor(visit, accounted.get(visit.visitor_id)) for visit in visits],
         employees=[
             PresentEmployee(employee, latest[employee.pk], accounted.get(employee.pk))
             for employee in employees

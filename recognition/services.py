@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.collection import face_collection
-from accounts.models import Person
+from accounts.models import Person, Visitor
 from accounts.selectors import (
     one_face_per_person,
     people_by_keys,
@@ -34,6 +34,9 @@ from vision.errors import ImageRejected
 from vision.faces.base import FaceCollection
 from vision.images import PreparedImage, prepare_image
 from vision.liveness import Liveness, LivenessResult
+from visits.models import Visit
+from visits.selectors import visits_at_door
+from visits.services import PLANNED, visit_check_in
 
 MEASURE_GALLERY_TASK = "recognition.tasks.measure_gallery"
 GALLERY_MEASURING = WorkQueue(
@@ -89,10 +92,14 @@ def verification_perform(
         if face_found and not person and not near_denied
         else 0
     )
+    now = timezone.now()
     verdict = decide(
         person,
         face_found=face_found,
-        now=timezone.now(),
+        now=now,
+        visits=visits_at_door([person.pk], now).get(person.pk, [])
+        if isinstance(person, Visitor)
+        else (),
         near_denied=near_denied,
         unsearched_photos=unsearched_photos,
         liveness_refusal=_liveness_refusal(live, policy),
@@ -105,6 +112,7 @@ def verification_perform(
         decision=verdict.decision,
         reason=verdict.reason,
         person=person or near_denied,
+        visit=verdict.visit,
         similarity=match.similarity if match else None,
         face_box=search.face.box.as_dict() if search.face else None,
         faces_seen=search.faces_seen,
@@ -151,9 +159,11 @@ def verification_record(
     faces_seen: int,
     duration_ms: float,
     live: LivenessResult | None = None,
+    visit: Visit | None = None,
 ) -> Verification:
     """Append a verification to the audit log, keeping the probe for the retention period, and
-    what the match was judged by: the collection's engine, face model and threshold."""
+    what the match was judged by: the collection's engine, face model and threshold. With
+    IMAGESIFT_AUTO_CHECK_IN, an admitted visitor's planned visit is checked in by it."""
     now = timezone.now()
     signed_in, signed_in_name = _signed_in(operator)
     verification = Verification(
@@ -165,6 +175,7 @@ def verification_record(
         reason=reason,
         person=person,
         person_name=person.name if person else "",
+        visit=visit,
         similarity=similarity,
         face_box=face_box,
         faces_seen=faces_seen,
@@ -187,10 +198,22 @@ def verification_record(
         with transaction.atomic():
             verification.save()
             _announce(verification)
+            if _checks_in(verification):
+                visit_check_in(visit=visit, by=operator, verification_id=verification.pk, now=now)
     except Exception:
         verification.probe_image.delete(save=False)
         raise
     return verification
+
+
+def _checks_in(verification: Verification) -> bool:
+    """Whether this verification checks its visit in by itself (IMAGESIFT_AUTO_CHECK_IN)."""
+    return (
+        settings.IMAGESIFT_AUTO_CHECK_IN
+        and verification.decision == Verification.Decision.VISITOR
+        and verification.visit is not None
+        and verification.visit.status in PLANNED
+    )
 
 
 # Where a verification came from, in an alert's words.

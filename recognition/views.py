@@ -26,6 +26,8 @@ DECISION_WORDS = {
     Decision.EMPLOYEE: "Employee",
     Decision.VISITOR: "Registered visitor",
     Decision.VISITOR_OUTSIDE_WINDOW: "Visitor outside visit window",
+    Decision.VISIT_CANCELLED: "Visit cancelled",
+    Decision.VISITOR_CHECKED_OUT: "Visitor already checked out",
     Decision.DENIED: "DENIED",
     Decision.POSSIBLE_DENIED: "CHECK ID",
     Decision.LIVENESS_FAILED: "NOT ADMITTED: LIVENESS",

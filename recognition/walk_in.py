@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Employee, FacePhoto, Visitor
 from accounts.services import photo_enroll, visitor_create
 from recognition.models import Verification
+from visits.services import visit_check_in, visit_create
 
 NO_CONSENT = "The visitor must consent to their face being recorded."
 
@@ -32,9 +33,9 @@ def walk_in_register(
     consent: bool,
     registered_by: AbstractBaseUser,
 ) -> Visitor:
-    """Register the unknown person of `verification` as a visitor expected from now to `until`,
-    with their consent as given at the desk, and enrol the probe as their first photo (indexed
-    once the transaction commits). All or nothing.
+    """Register the unknown person of `verification` as a visitor, with their consent as given
+    at the desk, enrol the probe as their first photo (indexed once the transaction commits),
+    and check them in to a visit from now to `until` (the host is told). All or nothing.
 
     Raises `ValidationError`, by field, when the verification is not an unknown answer whose
     probe is still kept, when consent is not given, when `until` is not in the future, or when
@@ -55,14 +56,14 @@ def walk_in_register(
         visitor = visitor_create(
             name=name,
             company=company,
-            host=host,
-            visit_start=now,
-            visit_end=until,
-            status=Visitor.Status.EXPECTED,
             consent_recorded_by=f"the visitor, at the front desk ({registered_by.get_username()})",
             consent_recorded_at=now,
         )
         photo_enroll(person=visitor, upload=probe)
+        visit = visit_create(
+            visitor=visitor, starts_at=now, ends_at=until, host=host, created_by=registered_by
+        )
+        visit_check_in(visit=visit, by=registered_by, verification_id=verification.pk, now=now)
     return visitor
 
 

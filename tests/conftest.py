@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role, grant_role_permissions
 from tests.aws import LambdaInvocations, fake_aws_credentials, media_bucket, on_lambda
+from tests.receivers import mqtt_subscription, smtp_inbox, webhook_receiver  # noqa: F401 fixtures
 from tests.rekognition_stubs import Rekognition, stubbed_rekognition
 
 

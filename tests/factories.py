@@ -14,6 +14,8 @@ from accounts.models import Employee, FacePhoto, Person, Visitor
 from recognition import services as recognition
 from recognition.models import Verification
 from tests.uploads import upload
+from visits import services as visits
+from visits.models import Visit
 
 
 def make_employee(name: str = "Ada Lovelace", *, consent: bool = True, **fields) -> Employee:
@@ -29,12 +31,37 @@ def make_visitor(
     consent: bool = True,
     starts_in=timedelta(hours=-1),
     lasts=timedelta(hours=4),
+    host: Employee | None = None,
+    status: str = Visit.Status.EXPECTED,
     **fields,
 ) -> Visitor:
-    start = timezone.now() + starts_in
+    """A visitor with one visit (from now + `starts_in`, lasting `lasts`) in `status`; a
+    checked-in one is checked in through the service, as the desk does."""
     if consent:
         fields |= {"consent_recorded_by": "test", "consent_recorded_at": timezone.now()}
-    return people.visitor_create(name=name, visit_start=start, visit_end=start + lasts, **fields)
+    visitor = people.visitor_create(name=name, **fields)
+    make_visit(visitor, starts_in=starts_in, lasts=lasts, host=host, status=status)
+    return visitor
+
+
+def make_visit(
+    visitor: Visitor,
+    *,
+    starts_in=timedelta(hours=-1),
+    lasts=timedelta(hours=4),
+    host: Employee | None = None,
+    status: str = Visit.Status.EXPECTED,
+) -> Visit:
+    start = timezone.now() + starts_in
+    visit = visits.visit_create(visitor=visitor, starts_at=start, ends_at=start + lasts, host=host)
+    if status in (Visit.Status.CHECKED_IN, Visit.Status.CHECKED_OUT):
+        visits.visit_check_in(visit=visit, now=min(timezone.now(), visit.ends_at))
+    if status == Visit.Status.CHECKED_OUT:
+        visits.visit_check_out(visit=visit)
+    elif status not in (Visit.Status.EXPECTED, Visit.Status.CHECKED_IN):
+        Visit.objects.filter(pk=visit.pk).update(status=status)
+        visit.refresh_from_db()
+    return visit
 
 
 def enroll(person: Person, *paths: Path) -> list[FacePhoto]:

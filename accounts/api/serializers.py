@@ -56,6 +56,7 @@ PERSON_FIELDS = [
     "denied_reason",
     "consent_recorded_by",
     "consent_recorded_at",
+    "consent_notice_version",
     "created_at",
     "photos",
 ]
@@ -76,11 +77,11 @@ class EmployeeOutputSerializer(PersonOutputSerializer):
 
 
 class VisitorOutputSerializer(PersonOutputSerializer):
-    host = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    """A visitor; their stays are at /api/v1/visits/?visitor=<id>."""
 
     class Meta:
         model = Visitor
-        fields = [*PERSON_FIELDS, "company", "host", "visit_start", "visit_end", "status"]
+        fields = [*PERSON_FIELDS, "company"]
         read_only_fields = fields
 
 
@@ -118,20 +119,6 @@ class EmployeeInputSerializer(PersonInputSerializer):
 
 class VisitorInputSerializer(PersonInputSerializer):
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    host = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), allow_null=True, required=False
-    )
-    visit_start = serializers.DateTimeField()
-    visit_end = serializers.DateTimeField()
-    status = serializers.ChoiceField(choices=Visitor.Status.choices, required=False)
-
-    def validate(self, attrs):
-        """The window, with the visitor's own start or end where only the other is sent."""
-        start = attrs.get("visit_start", getattr(self.instance, "visit_start", None))
-        end = attrs.get("visit_end", getattr(self.instance, "visit_end", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError({"visit_end": "The visit must end after it starts."})
-        return attrs
 
 
 class PhotoUploadSerializer(serializers.Serializer):

@@ -34,9 +34,6 @@ from core.api import (
 from core.idempotency import idempotent
 
 SEARCH_PARAMETER = OpenApiParameter("search", str, description="Part of a name, email, …")
-VISITOR_STATUS_PARAMETER = OpenApiParameter(
-    "status", str, enum=Visitor.Status.values, description="Only visitors in this status."
-)
 
 
 class _PeopleApi:
@@ -119,7 +116,7 @@ class EmployeeDetailApi(_PersonApi):
         return selectors.employees_list()
 
 
-@extend_schema(parameters=[SEARCH_PARAMETER, VISITOR_STATUS_PARAMETER])
+@extend_schema(parameters=[SEARCH_PARAMETER])
 @_writes(["POST"], 201, VisitorInputSerializer, VisitorOutputSerializer)
 class VisitorListCreateApi(_PeopleListApi):
     write_roles = VISITOR_MANAGERS
@@ -129,7 +126,6 @@ class VisitorListCreateApi(_PeopleListApi):
 
     class FilterSerializer(serializers.Serializer):
         search = serializers.CharField(required=False, allow_blank=True)
-        status = serializers.ChoiceField(choices=Visitor.Status.choices, required=False)
 
     def get_queryset(self):
         filters = self.FilterSerializer(data=self.request.query_params)

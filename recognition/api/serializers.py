@@ -9,6 +9,8 @@ from accounts.models import Employee, Visitor
 from accounts.selectors import as_specific, photo_for_display
 from recognition.calibration import BIN_WIDTH, histogram
 from recognition.models import DecisionFeedback, GalleryMeasurement, Muster, Verification
+from visits.api.serializers import VisitSerializer
+from visits.services import can_check_in
 
 
 class FaceBoxSerializer(serializers.Serializer):
@@ -19,7 +21,7 @@ class FaceBoxSerializer(serializers.Serializer):
 
 
 class MatchedPersonSerializer(serializers.Serializer):
-    """The matched person as the front desk needs them: who, what kind, host and window."""
+    """The matched person as the front desk needs them: who, what kind, and their photo."""
 
     id = serializers.IntegerField(source="pk")
     kind = serializers.CharField()
@@ -27,9 +29,6 @@ class MatchedPersonSerializer(serializers.Serializer):
     photo_url = serializers.SerializerMethodField()
     department = serializers.SerializerMethodField()
     company = serializers.SerializerMethodField()
-    host = serializers.SerializerMethodField()
-    visit_start = serializers.SerializerMethodField()
-    visit_end = serializers.SerializerMethodField()
 
     def to_representation(self, instance):
         return super().to_representation(as_specific(instance))
@@ -44,20 +43,17 @@ class MatchedPersonSerializer(serializers.Serializer):
     def get_company(self, person) -> str | None:
         return person.company if isinstance(person, Visitor) else None
 
-    def get_host(self, person) -> dict | None:
-        if isinstance(person, Visitor) and person.host:
-            return {"id": person.host.pk, "name": person.host.name}
-        return None
-
-    def get_visit_start(self, person) -> str | None:
-        return person.visit_start.isoformat() if isinstance(person, Visitor) else None
-
-    def get_visit_end(self, person) -> str | None:
-        return person.visit_end.isoformat() if isinstance(person, Visitor) else None
-
 
 class VerificationSerializer(serializers.ModelSerializer):
     person = MatchedPersonSerializer(allow_null=True)
+    visit = VisitSerializer(
+        allow_null=True,
+        help_text="A visitor's visit the decision was judged by: the one covering the moment, "
+        "else the next or the last.",
+    )
+    can_check_in = serializers.SerializerMethodField(
+        help_text="Whether `POST .../check-in/` would check this visit in now."
+    )
     face_box = FaceBoxSerializer(allow_null=True)
     operator = serializers.CharField(source="operator_name")
     has_probe_image = serializers.SerializerMethodField()
@@ -72,6 +68,8 @@ class VerificationSerializer(serializers.ModelSerializer):
             "reason",
             "person",
             "person_name",
+            "visit",
+            "can_check_in",
             "similarity",
             "faces_seen",
             "face_box",
@@ -87,6 +85,11 @@ class VerificationSerializer(serializers.ModelSerializer):
             "liveness_reason",
             "liveness_parallax",
         ]
+
+    def get_can_check_in(self, verification) -> bool:
+        return verification.decision == Verification.Decision.VISITOR and can_check_in(
+            verification.visit
+        )
 
     def get_has_probe_image(self, verification) -> bool:
         return bool(verification.probe_image)
@@ -214,9 +217,13 @@ class OnSiteVisitorSerializer(serializers.Serializer):
     name = serializers.CharField(source="visitor.name")
     kind = serializers.CharField(source="visitor.kind")
     company = serializers.CharField(source="visitor.company")
-    host = HostSerializer(source="visitor.host", allow_null=True)
-    since = serializers.DateTimeField(source="visitor.visit_start", help_text="The visit's start.")
-    visit_end = serializers.DateTimeField(source="visitor.visit_end")
+    visit = serializers.IntegerField(source="visit.pk")
+    host = HostSerializer(source="visit.host", allow_null=True)
+    since = serializers.DateTimeField(
+        source="visit.checked_in_at", help_text="When they were checked in."
+    )
+    visit_end = serializers.DateTimeField(source="visit.ends_at")
+    badge_number = serializers.CharField(source="visit.badge_number")
     accounted_for_at = serializers.DateTimeField(
         allow_null=True, help_text="Their first verification since the muster started, if any."
     )

@@ -18,6 +18,11 @@ urlpatterns = [
         name="verification-feedback",
     ),
     path(
+        "verifications/<int:pk>/check-in/",
+        views.VerificationCheckInApi.as_view(),
+        name="verification-check-in",
+    ),
+    path(
         "verifications/<int:pk>/walk-in/",
         views.VerificationWalkInApi.as_view(),
         name="verification-walk-in",

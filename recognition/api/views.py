@@ -19,6 +19,7 @@ from accounts.roles import (
     EVERYONE,
     STAFF,
     VERIFIERS,
+    VISIT_RUNNERS,
     VISITOR_MANAGERS,
     HasRole,
     has_role,
@@ -43,6 +44,10 @@ from recognition.api.serializers import (
     VerificationSerializer,
 )
 from recognition.models import DecisionFeedback, Verification
+from visits.api.serializers import VisitSerializer
+from visits.services import visit_check_in
+
+WRITE_REFUSALS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
 class VerificationListCreateApi(generics.ListAPIView):
@@ -191,6 +196,27 @@ class VerificationFeedbackApi(generics.ListAPIView):
             verification=verification, author=request.user, **payload.validated_data
         )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+class VerificationCheckInApi(APIView):
+    """Check in the visit of the visitor this verification admitted (the desk's Check in
+    button): the host is emailed and `visit.checked_in` announced. 400 when the answer was not
+    `visitor`, or the visit cannot be checked in (cancelled, over, already in or out)."""
+
+    permission_classes = [HasRole]
+    write_roles = VISIT_RUNNERS
+
+    @extend_schema(request=None, responses={200: VisitSerializer, **WRITE_REFUSALS})
+    def post(self, request, pk: int) -> Response:
+        verification = get_object_or_404(Verification.objects.select_related("visit"), pk=pk)
+        if verification.decision != Verification.Decision.VISITOR or verification.visit is None:
+            raise serializers.ValidationError(
+                {"verification": "Only a verification that admitted a visitor checks them in."}
+            )
+        visit = visit_check_in(
+            visit=verification.visit, by=request.user, verification_id=verification.pk
+        )
+        return Response(VisitSerializer(visit).data)
 
 
 class VerificationWalkInApi(APIView):

@@ -41,9 +41,9 @@
   });
 
   /** "Tue 24 Nov, 09:00 – 13:00", with the end's day only when the visit spans days. */
-  function visitWindow(person) {
-    const start = new Date(person.visit_start);
-    const end = new Date(person.visit_end);
+  function visitWindow(visit) {
+    const start = new Date(visit.starts_at);
+    const end = new Date(visit.ends_at);
     const endDay = day.format(end) === day.format(start) ? "" : `${day.format(end)}, `;
     return `${day.format(start)}, ${hourMinute.format(start)} – ${endDay}${hourMinute.format(end)}`;
   }
@@ -163,6 +163,48 @@
   };
   const LIVENESS_WORDS = { passed: "Passed", failed: "Failed", not_checked: "Not checked" };
 
+  const VISIT_STATUS_WORDS = {
+    invited: "Invited",
+    expected: "Expected",
+    checked_in: "Checked in",
+    checked_out: "Checked out",
+    cancelled: "Cancelled",
+    no_show: "No show",
+  };
+
+  function showFacts(verification) {
+    const person = verification.person;
+    const visit = verification.visit;
+    const facts = $("result-facts");
+    facts.replaceChildren();
+    if (person) {
+      fact(facts, "Kind", person.kind === "employee" ? "Employee" : "Visitor", "fact-kind");
+      fact(facts, "Department", person.department, "fact-department");
+      fact(facts, "Company", person.company, "fact-company");
+    }
+    // A visitor's visit the decision was judged by: the one under way, else the next or the last.
+    if (visit) {
+      fact(facts, "Host", visit.host ? visit.host.name : "No host recorded", "fact-host");
+      fact(facts, "Visit window", visitWindow(visit), "fact-visit-window");
+      fact(facts, "Visit", VISIT_STATUS_WORDS[visit.status] || visit.status, "fact-visit-status");
+      fact(facts, "Badge", visit.badge_number, "fact-badge");
+    } else if (person && person.kind === "visitor") {
+      fact(facts, "Visit", "No visit planned", "fact-visit-status");
+    }
+    if (verification.similarity != null) {
+      fact(facts, "Similarity", `${verification.similarity.toFixed(1)} / 100`, "fact-similarity");
+    }
+    fact(facts, "Faces seen", String(verification.faces_seen), "fact-faces");
+    const liveness = LIVENESS_WORDS[verification.liveness] || verification.liveness;
+    fact(
+      facts,
+      "Liveness",
+      verification.liveness_reason ? `${liveness}: ${verification.liveness_reason}` : liveness,
+      "fact-liveness",
+    );
+    fact(facts, "Reason", verification.reason, "fact-reason");
+  }
+
   function showResult(verification, elapsedMs, probeSrc) {
     const person = verification.person;
     const decision = verification.decision;
@@ -190,29 +232,8 @@
       enrolledFigure.hidden = true;
     }
 
-    const facts = $("result-facts");
-    facts.replaceChildren();
-    if (person) {
-      fact(facts, "Kind", person.kind === "employee" ? "Employee" : "Visitor", "fact-kind");
-      fact(facts, "Department", person.department, "fact-department");
-      fact(facts, "Company", person.company, "fact-company");
-      if (person.kind === "visitor") {
-        fact(facts, "Host", person.host ? person.host.name : "No host recorded", "fact-host");
-        fact(facts, "Visit window", visitWindow(person), "fact-visit-window");
-      }
-    }
-    if (verification.similarity != null) {
-      fact(facts, "Similarity", `${verification.similarity.toFixed(1)} / 100`, "fact-similarity");
-    }
-    fact(facts, "Faces seen", String(verification.faces_seen), "fact-faces");
-    const liveness = LIVENESS_WORDS[verification.liveness] || verification.liveness;
-    fact(
-      facts,
-      "Liveness",
-      verification.liveness_reason ? `${liveness}: ${verification.liveness_reason}` : liveness,
-      "fact-liveness",
-    );
-    fact(facts, "Reason", verification.reason, "fact-reason");
+    showFacts(verification);
+    showCheckIn(verification, false);
 
     $("result-time").textContent =
       `Answered in ${Math.round(elapsedMs)} ms (recognition ${Math.round(verification.duration_ms)} ms) at ${clock.format(new Date(verification.created_at))}`;
@@ -227,6 +248,79 @@
 
   // --- feedback on the answer shown: appended beside the audit log, never changing it ----------
   let shownVerification = null;
+
+  // --- check-in: the visit of the visitor just admitted (the host is emailed, a badge given) ---
+  const checkInPanel = $("check-in-panel");
+  const checkInButton = $("check-in-button");
+  const checkInStatus = $("check-in-status");
+  const printBadge = $("print-badge");
+
+  /** The panel for the answer shown: the button while the visit can be checked in; once it is
+   * checked in, when (`justNow`: by this desk, a moment ago) and the badge to print. Never
+   * beside a refusal (denied, liveness failed), even of a visitor who is checked in. */
+  function showCheckIn(verification, justNow) {
+    const visit = verification.visit;
+    const checkedIn = Boolean(
+      verification.decision === "visitor" && visit && visit.status === "checked_in");
+    checkInPanel.hidden = !(verification.can_check_in || checkedIn);
+    checkInButton.hidden = !verification.can_check_in;
+    checkInButton.disabled = false;
+    checkInStatus.classList.remove("is-error");
+    checkInStatus.textContent = checkedIn ? checkedInWords(visit, justNow) : "";
+    if (checkedIn && visit.badge_url) {
+      printBadge.href = visit.badge_url;
+      printBadge.hidden = false;
+    } else {
+      printBadge.removeAttribute("href");
+      printBadge.hidden = true;
+    }
+  }
+
+  function checkedInWords(visit, justNow) {
+    const at = visit.checked_in_at ? ` at ${hourMinute.format(new Date(visit.checked_in_at))}` : "";
+    const badge = visit.badge_number ? ` · badge ${visit.badge_number}` : "";
+    return `${justNow ? "Checked in" : "Already checked in"}${at}${badge}`;
+  }
+
+  /** The messages of a refused check-in, without the field names the desk does not need. */
+  function checkInRefusal(response, body) {
+    if (body && body.errors) return Object.values(body.errors).flat().join(" ");
+    return errorMessage(response, body);
+  }
+
+  async function checkIn() {
+    const verification = shownVerification;
+    if (!verification || !verification.can_check_in) return;
+    checkInButton.disabled = true;
+    checkInStatus.classList.remove("is-error");
+    checkInStatus.textContent = "Checking in…";
+    let trouble;
+    try {
+      const response = await fetch(`${verifyUrl}${verification.id}/check-in/`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      });
+      const body = await response.json().catch(() => null);
+      if (verification !== shownVerification) return;  // another answer is on screen now
+      if (response.ok && body) {
+        verification.visit = body;
+        verification.can_check_in = false;
+        showFacts(verification);
+        showCheckIn(verification, true);
+        return;
+      }
+      trouble = `Could not check in: ${checkInRefusal(response, body)}`;
+    } catch (error) {
+      if (verification !== shownVerification) return;
+      trouble = `Could not reach the server (${error.message}).`;
+    }
+    checkInButton.disabled = false;
+    checkInStatus.classList.add("is-error");
+    checkInStatus.textContent = trouble;
+  }
+
+  checkInButton.addEventListener("click", checkIn);
 
   async function sendFeedback(event) {
     event.preventDefault();

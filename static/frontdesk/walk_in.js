@@ -1,6 +1,7 @@
 /* The front desk's "Register walk-in": after an unknown answer, register the person as a
- * visitor with the photo just verified as their first enrolled photo. Plain JavaScript; what
- * the API returns is put in the page as text. Listens to frontdesk.js's "frontdesk:result". */
+ * visitor with the photo just verified as their first enrolled photo, checked in to a visit
+ * from now until the time given (the host is emailed). Plain JavaScript; what the API returns
+ * is put in the page as text. Listens to frontdesk.js's "frontdesk:result". */
 "use strict";
 
 (function () {
@@ -89,7 +90,8 @@
       const body = await response.json().catch(() => null);
       if (response.status === 201 && body) {
         form.hidden = true;
-        status.textContent = `Registered: ${body.name} (${photoWords(body.photos[0])})`;
+        // The API checks them in to a visit from now until then: the host is told.
+        status.textContent = `Registered and checked in: ${body.name} (${photoWords(body.photos[0])})`;
         return;
       }
       status.textContent = "";

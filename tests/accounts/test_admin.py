@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 from PIL import Image
 
-from accounts.models import Employee, FacePhoto, Person, StoredFace, Visitor
+from accounts.models import Employee, FacePhoto, Person, StoredFace
 from tests.factories import enroll, make_employee, make_visitor
 from tests.uploads import encode, media_files
 
@@ -166,26 +164,6 @@ def test_a_photo_over_the_size_limit_is_a_form_error(settings, admin, faces):
 
     assert "the limit is 0.005 MB" in errors_on(response)
     assert not Person.objects.exists() and not FacePhoto.objects.exists()
-
-
-def test_adding_a_visitor_with_a_window_that_ends_first_is_refused(admin):
-    host = make_employee("Hedy Lamarr")
-    start = timezone.localtime() + timedelta(hours=1)
-    end = start - timedelta(hours=2)
-    form = {
-        "name": "Walk In",
-        "host": host.pk,
-        "visit_start_0": start.strftime("%Y-%m-%d"),
-        "visit_start_1": start.strftime("%H:%M:%S"),
-        "visit_end_0": end.strftime("%Y-%m-%d"),
-        "visit_end_1": end.strftime("%H:%M:%S"),
-        "status": "expected",
-    } | photo_inline()
-
-    response = admin.post(f"{VISITORS}add/", form)
-
-    assert "The visit must end after it starts." in errors_on(response)
-    assert not Visitor.objects.exists()
 
 
 # --- the lists ----------------------------------------------------------------------------------

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.http import HttpRequest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Employee, FacePhoto, Person, StoredFace, Visitor
@@ -15,20 +12,13 @@ from recognition.models import Verification
 from tests.answers import REFUSED
 from tests.factories import make_employee, make_visitor, photo_url, post_photo, stored
 from tests.uploads import media_files, upload
+from visits.models import Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EMPLOYEES = "/api/v1/employees/"
 VISITORS = "/api/v1/visitors/"
 FACE = "Jackie_Chan"  # recognised well by the local engine (see tests/recognition/test_api.py)
-
-
-def visit(hours_from_now: float, hours: float) -> dict[str, str]:
-    start = timezone.now() + timedelta(hours=hours_from_now)
-    return {
-        "visit_start": start.isoformat(),
-        "visit_end": (start + timedelta(hours=hours)).isoformat(),
-    }
 
 
 def reads(employee, visitor, employee_photo, visitor_photo) -> list[str]:
@@ -51,8 +41,8 @@ def writes(kind: str, person, photo, jpeg: bytes) -> list[tuple[str, str, dict]]
         new = {"name": "New Person", "staff_number": "E-999"}
         replacement = {"name": "Replaced", "staff_number": "E-998"}
     else:
-        new = {"name": "New Visitor", **visit(0, 2)}
-        replacement = {"name": "Replaced", **visit(1, 1)}
+        new = {"name": "New Visitor"}
+        replacement = {"name": "Replaced", "company": "Acme"}
     return [
         ("post", base, new),
         ("patch", f"{base}{person.pk}/", {"name": "Renamed"}),
@@ -156,7 +146,7 @@ def test_session_authentication_works_too(user_with_role, registry):
     assert client.login(request=HttpRequest(), username="desk", password="pw-12345678")
 
     assert client.get(EMPLOYEES).status_code == 200
-    response = client.post(VISITORS, {"name": "Walk In", **visit(0, 1)}, format="json")
+    response = client.post(VISITORS, {"name": "Walk In"}, format="json")
     assert response.status_code == 201
 
 
@@ -285,64 +275,38 @@ def test_deleting_an_employee_erases_them_but_the_log_keeps_the_name(admin_api, 
     assert StoredFace.objects.count() == 1  # the visitor's face stays
     verification = Verification.objects.get(pk=verified["id"])
     assert (verification.person, verification.person_name) == (None, "Jackie Chan")
-    visitor.refresh_from_db()
-    assert visitor.host is None
+    assert visitor.visits.get().host is None  # the visit stays, without its host
     assert admin_api.get(f"{EMPLOYEES}{employee.pk}/").status_code == 404
 
 
 # --- visitors -----------------------------------------------------------------------------------
-def test_the_front_desk_registers_a_visitor_with_host(api_as):
-    host = make_employee("Hedy Lamarr")
-    payload = {"name": "Walk In", "company": "Acme", "host": host.pk, **visit(0, 2)}
+def test_the_front_desk_registers_a_visitor(api_as):
+    payload = {"name": "Walk In", "company": "Acme", "email": "walk@example.com"}
 
     response = api_as(Role.FRONT_DESK).post(VISITORS, payload, format="json")
 
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["kind"], body["host"], body["status"]) == ("visitor", host.pk, "expected")
+    assert (body["kind"], body["company"], body["email"]) == ("visitor", "Acme", payload["email"])
     assert body["consent_recorded_at"] is None
+    assert not Visit.objects.exists()  # visits are planned at /api/v1/visits/
 
 
 @pytest.mark.parametrize(
     ("payload", "errors"),
     [
-        (visit(2, -1), {"visit_end"}),
-        (visit(2, 0), {"visit_end"}),
-        ({"visit_start": "tomorrow", "visit_end": "later"}, {"visit_start", "visit_end"}),
-        ({**visit(0, 1), "host": 999_999}, {"host"}),
-        ({**visit(0, 1), "status": "wandering"}, {"status"}),
-        ({}, {"visit_start", "visit_end"}),
+        ({}, {"name"}),
+        ({"name": "W" * 201}, {"name"}),
+        ({"name": "Walk In", "email": "not an address"}, {"email"}),
     ],
-    ids=[
-        "ends before it starts",
-        "ends as it starts",
-        "not dates",
-        "no such host",
-        "bad status",
-        "no window",
-    ],
+    ids=["no name", "name too long", "bad email"],
 )
 def test_invalid_visitors_are_400_naming_the_fields(api_as, payload, errors):
-    response = api_as(Role.FRONT_DESK).post(VISITORS, {"name": "Walk In", **payload}, format="json")
+    response = api_as(Role.FRONT_DESK).post(VISITORS, payload, format="json")
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == errors
     assert not Visitor.objects.exists()
-
-
-def test_a_visit_cannot_be_moved_to_end_before_it_starts(api_as):
-    visitor = make_visitor()
-    url = f"{VISITORS}{visitor.pk}/"
-    client = api_as(Role.FRONT_DESK)
-
-    too_early = (visitor.visit_start - timedelta(minutes=1)).isoformat()
-    response = client.patch(url, {"visit_end": too_early}, format="json")
-
-    assert response.status_code == 400
-    assert response.json()["errors"] == {"visit_end": ["The visit must end after it starts."]}
-    extended = (visitor.visit_end + timedelta(hours=1)).isoformat()
-    response = client.patch(url, {"visit_end": extended, "status": "on_site"}, format="json")
-    assert response.status_code == 200
 
 
 def test_visitors_are_searched_by_name_and_company(api_as):
@@ -356,26 +320,6 @@ def test_visitors_are_searched_by_name_and_company(api_as):
     assert names("acme") == ["Walk In"]
     assert names("cour") == ["Courier"]
     assert names("") == ["Courier", "Walk In"]
-
-
-def test_visitors_are_filtered_by_status_and_an_unknown_status_is_400(api_as):
-    make_visitor("Walk In", status=Visitor.Status.ON_SITE)
-    make_visitor("Courier", status=Visitor.Status.LEFT)
-    make_visitor("Auditor")
-    client = api_as(Role.API_CLIENT)
-
-    def names(**query) -> list[str]:
-        response = client.get(VISITORS, query)
-        assert response.status_code == 200
-        return [item["name"] for item in response.json()["results"]]
-
-    assert names(status="on_site") == ["Walk In"]
-    assert names(status="expected", search="aud") == ["Auditor"]
-    assert names() == ["Auditor", "Courier", "Walk In"]
-    response = client.get(VISITORS, {"status": "gone"})
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
-    assert list(response.json()["errors"]) == ["status"]
 
 
 def test_a_multipart_put_keeps_the_yes_and_no_it_does_not_send(admin_api):

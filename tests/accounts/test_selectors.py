@@ -27,13 +27,11 @@ def test_employees_are_searched_and_filtered_by_activity():
     assert [e.name for e in selectors.employees_list(active=False)] == ["Alan Turing"]
 
 
-def test_visitors_are_searched_by_company_and_filtered_by_host():
-    host = make_employee("Ada Lovelace")
-    grace = make_visitor("Grace Hopper", company="Navy", host=host)
+def test_visitors_are_searched_by_company():
+    grace = make_visitor("Grace Hopper", company="Navy")
     make_visitor("Walk In")
 
     assert list(selectors.visitors_list(search="navy")) == [grace]
-    assert list(selectors.visitors_list(host_id=host.pk)) == [grace]
     assert len(selectors.visitors_list()) == 2
 
 

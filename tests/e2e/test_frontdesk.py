@@ -164,13 +164,17 @@ def test_the_webcam_capture_recognises_a_registered_visitor(frontdesk_page, webc
     expect(result.get_by_test_id("fact-kind")).to_have_text("Visitor")
     expect(result.get_by_test_id("fact-host")).to_have_text("Hannah Host")
     expect(result.get_by_test_id("fact-company")).to_have_text("Golden Harvest")
-    start, end = (timezone.localtime(at) for at in (visitor.visit_start, visitor.visit_end))
+    visit = visitor.visits.get()
+    start, end = (timezone.localtime(at) for at in (visit.starts_at, visit.ends_at))
     expect(result.get_by_test_id("fact-visit-window")).to_have_text(
         re.compile(rf"^\w+ {start.day} \w+, {start:%H:%M} \u2013 .*{end:%H:%M}$")
     )
+    expect(result.get_by_test_id("fact-visit-status")).to_have_text("Expected")
+    expect(page.get_by_test_id("check-in")).to_be_visible()  # tests/e2e/test_check_in.py
     save_screenshot(page, "frontdesk-webcam")
     verification = Verification.objects.get()
     assert verification.decision == Verification.Decision.VISITOR
     assert verification.person_id == visitor.pk
+    assert verification.visit == visit
     assert verification.channel == Verification.Channel.UI
     assert verification.probe_image.name.endswith(".jpg")  # the canvas frame, sent as JPEG

@@ -10,6 +10,7 @@ from accounts.models import FacePhoto, Visitor
 from recognition.models import Verification
 from tests.e2e.conftest import drop, save_screenshot
 from tests.factories import enroll, make_employee
+from visits.models import Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,12 +44,17 @@ def test_an_unknown_person_is_registered_as_a_walk_in_from_the_card(frontdesk_pa
     form.get_by_role("button", name="Register").click()
 
     expect(page.get_by_test_id("walk-in-status")).to_have_text(
-        "Registered: Walter Walk-In (photo indexed)"
+        "Registered and checked in: Walter Walk-In (photo indexed)"
     )
     expect(form).to_be_hidden()
     save_screenshot(page, "frontdesk-walk-in")
     visitor = Visitor.objects.get()
-    assert (visitor.name, visitor.company, visitor.host) == ("Walter Walk-In", "Acme Ltd", host)
+    assert (visitor.name, visitor.company) == ("Walter Walk-In", "Acme Ltd")
+    visit = visitor.visits.get()
+    assert (visit.host, visit.status) == (host, Visit.Status.CHECKED_IN)
+    assert visit.checked_in_by_name == page.user.username
+    assert visit.check_in_verification == Verification.objects.get()
+    assert visit.badge_number == f"V{visit.pk:06d}"
     assert visitor.consent_recorded_by == f"the visitor, at the front desk ({page.user.username})"
     photo = visitor.photos.get()
     assert photo.state == FacePhoto.State.INDEXED

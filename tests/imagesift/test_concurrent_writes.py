@@ -17,6 +17,7 @@ from accounts.roles import Role
 from insight.models import ImageAnalysis
 from tests.factories import make_employee
 from tests.uploads import sample_photo
+from visits.models import Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,13 +35,12 @@ def test_ten_concurrent_writers_all_succeed_and_leave_nothing_half_written(
     def write(number: int) -> int:
         headers = {"Authorization": f"Token {token}"}
         visit = {
-            "name": f"Visitor {number}",
-            "visit_start": "2026-01-01T09:00:00Z",
-            "visit_end": "2026-01-01T17:00:00Z",
-            "consent_recorded_by": "desk",
+            "new_visitor": {"name": f"Visitor {number}"},
+            "starts_at": "2026-01-01T09:00:00Z",
+            "ends_at": "2026-01-01T17:00:00Z",
         }
         created = requests.post(
-            f"{live_server.url}/api/v1/visitors/", headers=headers, json=visit, timeout=120
+            f"{live_server.url}/api/v1/visits/", headers=headers, json=visit, timeout=120
         )
         assert created.status_code == 201, created.content
         if number % 2 == 0:
@@ -66,3 +66,4 @@ def test_ten_concurrent_writers_all_succeed_and_leave_nothing_half_written(
     assert len(analyses) == WRITERS // 2
     assert {analysis.status for analysis in analyses} == {ImageAnalysis.Status.DONE}
     assert all(analysis.image.storage.exists(analysis.image.name) for analysis in analyses)
+    assert Visit.objects.filter(visitor__isnull=False).count() == WRITERS  # each with its visitor

@@ -141,10 +141,8 @@ def test_an_enrolled_employee_is_recognised(front_desk, employee, probe):
         "photo_url": f"/photos/{first_photo.pk}/",
         "department": "Stunts",
         "company": None,
-        "host": None,
-        "visit_start": None,
-        "visit_end": None,
     }
+    assert (body["visit"], body["can_check_in"]) == (None, False)
     assert body["channel"] == "api"
     assert body["engine"] == "local"
     assert body["match_threshold"] == settings.IMAGESIFT_MATCH_THRESHOLD
@@ -209,10 +207,12 @@ def test_a_visitor_comes_with_host_and_visit_window(front_desk, faces):
     assert body["decision"] == "visitor"
     person = body["person"]
     assert (person["id"], person["kind"], person["company"]) == (visitor.pk, "visitor", "Acme")
-    assert person["host"] == {"id": host.pk, "name": "Hedy Lamarr"}
-    assert person["visit_start"] == visitor.visit_start.isoformat()
-    assert person["visit_end"] == visitor.visit_end.isoformat()
     assert person["department"] is None
+    visit = visitor.visits.get()
+    assert body["visit"]["id"] == visit.pk
+    assert body["visit"]["host"] == {"id": host.pk, "name": "Hedy Lamarr"}
+    assert body["visit"]["starts_at"] == visit.starts_at.isoformat().replace("+00:00", "Z")
+    assert body["visit"]["status"] == "expected" and body["can_check_in"] is True
 
 
 def test_a_visitor_outside_the_window_is_refused_with_the_reason(front_desk, faces):
@@ -222,7 +222,8 @@ def test_a_visitor_outside_the_window_is_refused_with_the_reason(front_desk, fac
     body = post_verification(front_desk, faces.of(VISITOR_FACE)[3].read_bytes()).json()
 
     assert body["decision"] == "visitor_outside_window"
-    assert body["reason"] == "the visit window has not started yet"
+    assert body["reason"].startswith("the visit window has not started yet: it starts ")
+    assert body["visit"]["id"] == visitor.visits.get().pk and body["can_check_in"] is False
 
 
 def test_every_verification_is_audited_with_operator_and_channel(front_desk, employee, probe):

@@ -8,12 +8,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Visitor
 from accounts.roles import Role
 from recognition import selectors
 from recognition.models import Muster, Verification
 from recognition.muster import muster_end, muster_start
 from tests.factories import enroll, make_employee, make_visitor, verify
+from visits.models import Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,10 +25,10 @@ OTHER_FACE = "Venus_Williams"
 def test_visitors_on_site_and_employees_admitted_today_are_on_site_each_once(
     employee, probe, faces
 ):
-    walk_in = make_visitor("Walk In", company="Acme", host=employee, status="on_site")
+    walk_in = make_visitor("Walk In", company="Acme", host=employee, status=Visit.Status.CHECKED_IN)
     make_visitor("Expected Later")
-    make_visitor("Gone Home", status=Visitor.Status.LEFT)
-    make_visitor("Called Off", status=Visitor.Status.CANCELLED)
+    make_visitor("Gone Home", status=Visit.Status.CHECKED_OUT)
+    make_visitor("Called Off", status=Visit.Status.CANCELLED)
     first, latest = verify(probe), verify(probe)
     verify(faces.nonface()[0])  # no face: nobody
     yesterday_only = make_employee(OTHER_FACE.replace("_", " "))
@@ -41,12 +41,12 @@ def test_visitors_on_site_and_employees_admitted_today_are_on_site_each_once(
     on_site = selectors.on_site()
 
     assert [present.visitor for present in on_site.visitors] == [walk_in]
-    assert on_site.visitors[0].visitor.host == employee
+    assert on_site.visitors[0].visit.host == employee
     assert [present.employee for present in on_site.employees] == [employee]
     assert on_site.employees[0].last_verified_at == latest.created_at
     assert on_site.muster is None
     assert (on_site.accounted_for, on_site.missing) == (0, 0)
-    # Tomorrow, nobody verified "today": only the visitor still marked on site.
+    # Tomorrow, nobody verified "today": only the visitor still checked in.
     tomorrow = selectors.on_site(now=timezone.now() + timedelta(days=1))
     assert (len(tomorrow.visitors), tomorrow.employees) == (1, [])
     yesterday = selectors.on_site(now=timezone.now() - timedelta(days=1))
@@ -57,7 +57,7 @@ def test_during_a_muster_people_verified_since_it_started_are_accounted_for(
     employee, probe, user_with_role
 ):
     verify(probe, "kiosk")  # arrived this morning
-    visitor = make_visitor("Walk In", status=Visitor.Status.ON_SITE)
+    visitor = make_visitor("Walk In", status=Visit.Status.CHECKED_IN)
     muster = muster_start(started_by=user_with_role(Role.FRONT_DESK, "warden"))
 
     before = selectors.on_site()
@@ -101,7 +101,7 @@ def test_the_page_is_for_front_desk_and_admins(client, client_as):
 
 
 def test_the_page_lists_who_is_on_site_and_runs_the_roll_call(client_as, employee, probe):
-    make_visitor("Walk In", company="Acme", host=employee, status=Visitor.Status.ON_SITE)
+    make_visitor("Walk In", company="Acme", host=employee, status=Visit.Status.CHECKED_IN)
     verify(probe)
     desk = client_as(Role.FRONT_DESK)
 
@@ -115,6 +115,9 @@ def test_the_page_lists_who_is_on_site_and_runs_the_roll_call(client_as, employe
     assert "<strong>1</strong> employee today</span>" in page
     assert 'value="start"' in page and "csrfmiddlewaretoken" in page
     assert "Missing" not in page
+    visit = Visit.objects.get()
+    assert f'href="/visits/{visit.pk}/badge/"' in page and visit.badge_number in page
+    assert f'action="/visits/{visit.pk}/check-out/"' in page
 
     response = desk.post("/on-site/muster/", {"action": "start"})
     assert response.status_code == 302 and response["Location"] == "/on-site/"
@@ -135,12 +138,13 @@ def test_the_stylesheet_prints_a_clean_roll_call():
     printed = css.split("@media print", 1)[1]
 
     assert ".site-header" in printed and ".muster-actions" in printed and "button" in printed
-    assert ".tick { display: table-cell" in printed
+    assert ".tick { display: table-cell" in printed and ".no-print" in printed
 
 
 # --- the API -------------------------------------------------------------------------------------
 def test_the_api_says_who_is_on_site(api_as, employee, probe, client):
-    visitor = make_visitor("Walk In", company="Acme", host=employee, status="on_site")
+    visitor = make_visitor("Walk In", company="Acme", host=employee, status=Visit.Status.CHECKED_IN)
+    visit = visitor.visits.get()
     verification = verify(probe)
     assert client.get(ON_SITE).status_code in (401, 403)
 
@@ -155,9 +159,11 @@ def test_the_api_says_who_is_on_site(api_as, employee, probe, client):
             "name": "Walk In",
             "kind": "visitor",
             "company": "Acme",
+            "visit": visit.pk,
             "host": {"id": employee.pk, "name": "Jackie Chan"},
             "since": body["visitors"][0]["since"],
             "visit_end": body["visitors"][0]["visit_end"],
+            "badge_number": visit.badge_number,
             "accounted_for_at": None,
         }
     ]
@@ -175,7 +181,7 @@ def test_the_api_says_who_is_on_site(api_as, employee, probe, client):
 
 def test_the_api_starts_and_ends_the_muster(api_as, employee, probe):
     verify(probe)
-    make_visitor("Walk In", status="on_site")
+    make_visitor("Walk In", status=Visit.Status.CHECKED_IN)
     desk = api_as(Role.FRONT_DESK)
     assert api_as(Role.API_CLIENT).post(MUSTER, {"action": "start"}).status_code == 403
 

@@ -14,6 +14,7 @@ from recognition import services
 from recognition.models import Verification
 from tests.factories import make_employee, post_verification
 from tests.recognition.conftest import EMPLOYEE_FACE
+from visits.models import Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,21 +59,19 @@ def test_an_unknown_person_becomes_a_visitor_with_the_probe_indexed(
 
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert (body["name"], body["company"], body["host"]) == (
-        "Wanda Walk-In",
-        "Acme Ltd",
-        employee.pk,
-    )
-    assert body["status"] == "expected"
+    assert (body["name"], body["company"]) == ("Wanda Walk-In", "Acme Ltd")
     assert [photo["state"] for photo in body["photos"]] == ["indexed"]
     visitor = Visitor.objects.get(pk=body["id"])
     assert visitor.consent_recorded_by == (
         f"the visitor, at the front desk ({front_desk.user.username})"
     )
     assert before <= visitor.consent_recorded_at <= timezone.now()
-    assert before <= visitor.visit_start <= timezone.now()
-    assert visitor.visit_end.isoformat() == walk_in["until"]
-    assert visitor.host == employee
+    visit = visitor.visits.get()  # checked in at once: they are at the desk
+    assert before <= visit.starts_at <= timezone.now()
+    assert visit.ends_at.isoformat() == walk_in["until"]
+    assert (visit.host, visit.status) == (employee, Visit.Status.CHECKED_IN)
+    assert visit.check_in_verification_id == unknown_answer["id"]
+    assert visit.checked_in_by_name == front_desk.user.username and visit.badge_number
     photo = visitor.photos.get()
     assert photo.state == FacePhoto.State.INDEXED
     assert (
@@ -90,7 +89,8 @@ def test_another_photo_of_the_walk_in_then_answers_visitor(
 
     assert again["decision"] == Verification.Decision.VISITOR
     assert again["person"]["id"] == registered.json()["id"]
-    assert again["person"]["host"]["name"] == "Jackie Chan"
+    assert again["visit"]["host"]["name"] == "Jackie Chan"
+    assert again["visit"]["status"] == "checked_in" and again["can_check_in"] is False
 
 
 def test_no_host_and_no_company_are_fine(front_desk, unknown_answer, walk_in):
@@ -99,7 +99,7 @@ def test_no_host_and_no_company_are_fine(front_desk, unknown_answer, walk_in):
     response = front_desk.post(walk_in_url(unknown_answer["id"]), walk_in, format="json")
 
     assert response.status_code == 201, response.json()
-    assert response.json()["host"] is None
+    assert Visit.objects.get().host is None
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_a_registration_that_does_not_hold_together_is_400_naming_the_field(
     errors = response.json()["errors"]
     assert field in errors
     assert message in " ".join(errors[field])
-    assert not Visitor.objects.exists()
+    assert not Visitor.objects.exists() and not Visit.objects.exists()
 
 
 def test_only_an_unknown_answer_can_be_registered(front_desk, employee, probe, walk_in):

@@ -44,6 +44,17 @@ class FaceRejection(enum.StrEnum):
             "too_dark": "Too dark",
         }[self.value]
 
+    @property
+    def how_to_fix(self) -> str:
+        """What the person in front of the camera can do about it."""
+        return {
+            "no_face": "Face the camera in good light, with nothing covering your face.",
+            "several_faces": "Make sure only you are in the picture.",
+            "face_too_small": "Come closer, so that your face fills about a third of the picture.",
+            "too_blurry": "Hold still, and wipe the camera's lens.",
+            "too_dark": "Face a window or a lamp, with the light in front of you.",
+        }[self.value]
+
 
 class FaceRejected(Exception):
     """The image holds no face good enough to index or search."""

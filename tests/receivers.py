@@ -1,5 +1,6 @@
-"""Real receivers for the outbox's tests: an HTTP server for webhooks, an SMTP server (aiosmtpd)
-for email, and a subscriber on the Mosquitto broker at 127.0.0.1:1883."""
+"""Real receivers of the outbox's deliveries, for every app's tests (tests/conftest.py imports the
+fixtures): an HTTP server for webhooks, an SMTP server (aiosmtpd) for email, and a subscriber on
+the Mosquitto broker at 127.0.0.1:1883."""
 
 from __future__ import annotations
 

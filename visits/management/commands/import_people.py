@@ -1,4 +1,5 @@
-"""Onboard a company from a folder of photos: one sub-folder per person."""
+"""Onboard a company from a folder of photos: one sub-folder per person. Imported visitors get a
+visit (here, not in `accounts`, because visits are this app's)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from accounts import services as people
 from accounts.models import Employee, FacePhoto, Person, Visitor
 from vision.errors import ImageRejected
 from vision.images import prepare_image
+from visits.services import visit_create
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -162,7 +164,7 @@ class Command(BaseCommand):
             host = Employee.objects.filter(staff_number=options["host"]).first()
             if host is None:
                 raise CommandError(f"No employee has staff number {options['host']!r}.")
-        return {"visit_start": start, "visit_end": end, "host": host}
+        return {"starts_at": start, "ends_at": end, "host": host}
 
     def _person_folders(self, root: Path) -> list[PersonFolder]:
         """The person folders under root with their photo files; reports what is ignored."""
@@ -194,6 +196,8 @@ class Command(BaseCommand):
             self.tally.people_reused += 1
             if self.consent_by and not person.has_consent and not self.dry_run:
                 people.consent_record(person=person, recorded_by=self.consent_by)
+            if isinstance(person, Visitor) and not self.dry_run:
+                self._plan_visit(person)
             known_photos = self._stored_photo_digests(person)
         else:
             try:
@@ -227,7 +231,15 @@ class Command(BaseCommand):
             }
         if self.kind == Person.Kind.EMPLOYEE:
             return people.employee_create(staff_number=staff_number_for(name), **fields)
-        return people.visitor_create(**self.visit_fields, **fields)
+        with transaction.atomic():
+            visitor = people.visitor_create(**fields)
+            self._plan_visit(visitor)
+        return visitor
+
+    def _plan_visit(self, visitor: Visitor) -> None:
+        """The visit of the import's window, unless the visitor has one starting then."""
+        if not visitor.visits.filter(starts_at=self.visit_fields["starts_at"]).exists():
+            visit_create(visitor=visitor, **self.visit_fields)
 
     @staticmethod
     def _stored_photo_digests(person: Person) -> set[str]:
