@@ -90,3 +90,12 @@ def one_face_per_person(model_key: str, *, limit: int) -> list[tuple[int, str]]:
         .values_list("person_id", "face_id")
     )
     return sorted(random.sample(faces, limit)) if len(faces) > limit else faces
+
+
+def visitor_returning(*, email: str = "", name: str = "") -> Visitor | None:
+    """The registered visitor someone is again: by email address when there is one (the first
+    registered, if several), else by exactly this name; None for a newcomer."""
+    visitors = Visitor.objects.order_by("pk")
+    if email:
+        return visitors.filter(email__iexact=email).first()
+    return visitors.filter(name=name).first() if name else None

@@ -6,10 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Visitor
+from accounts.models import Employee, Visitor
+from accounts.roles import Role, roles_of
 from visits.models import Visit
 
 Status = Visit.Status
@@ -31,11 +34,11 @@ def visits_list(
     host_id: int | None = None,
     visitor_id: int | None = None,
     day: date | None = None,
-    host_email: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QuerySet[Visit]:
     """Visits, latest start first. `day` keeps those whose window touches that day (in the
-    site's time zone); `host_email` those hosted by the employee with that address (a host's
-    own visits)."""
+    site's time zone), `since` and `until` those whose window touches that span."""
     visits = Visit.objects.select_related("visitor", "host")
     if status:
         visits = visits.filter(status=status)
@@ -44,11 +47,25 @@ def visits_list(
     if visitor_id is not None:
         visits = visits.filter(visitor_id=visitor_id)
     if day is not None:
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        visits = visits.filter(starts_at__lt=start + timedelta(days=1), ends_at__gte=start)
-    if host_email:
-        visits = visits.filter(host__email__iexact=host_email)
+        since = timezone.make_aware(datetime.combine(day, time.min))
+        until = since + timedelta(days=1)
+    if since is not None:
+        visits = visits.filter(ends_at__gte=since)
+    if until is not None:
+        visits = visits.filter(starts_at__lt=until)
     return visits
+
+
+def host_limited_to(user: AbstractBaseUser) -> Employee | None:
+    """The employee a host-only user is (a host sees and plans only the visits they host), or
+    None for the other roles. Raises `PermissionDenied` for a host whom no active employee's
+    email address matches."""
+    if roles_of(user) != {Role.HOST}:
+        return None
+    employee = Employee.objects.filter(email__iexact=user.email, active=True).first()
+    if not user.email or employee is None:
+        raise PermissionDenied("No active employee has your email address: ask an admin.")
+    return employee
 
 
 def visits_at_door(visitor_ids: Iterable[int], now: datetime) -> dict[int, list[Visit]]:

@@ -200,7 +200,13 @@ def visit_event_data(visit: Visit, *, by: str = "") -> dict[str, Any]:
         Status.INVITED: "invited",
     }.get(visit.status, visit.get_status_display().lower())
     company = f" ({visitor.company})" if visitor and visitor.company else ""
-    to_see = f" to see {host.name}" if host else ""
+    to_see = ""
+    if host is not None:
+        to_see = (
+            f" after seeing {host.name}"
+            if visit.status == Status.CHECKED_OUT
+            else f" to see {host.name}"
+        )
     return {
         "summary": f"{name}{company} {verb}{to_see}",
         "visit": visit.pk,

@@ -162,6 +162,39 @@ def test_an_email_goes_through_a_real_smtp_server(smtp_inbox):
     assert refreshed(delivery).state == "sent"
 
 
+def test_a_personal_email_is_the_letter_written_for_its_reader(smtp_inbox, webhook_receiver):
+    webhook_receiver.endpoint()
+    with transaction.atomic():
+        delivery = services.email_personal(
+            "visit.invited",
+            recipient="john@example.com",
+            subject="Your visit",
+            text="Hello John,\n\nYour link: https://desk.example.com/invite/abc/",
+        )
+
+    [message] = smtp_inbox
+    assert (message["To"], message["Subject"]) == ("john@example.com", "ImageSift: Your visit")
+    assert message.get_payload().startswith("Hello John,")
+    assert '"type"' not in message.get_payload()
+    assert webhook_receiver.received == []  # only its reader gets it
+    assert refreshed(delivery).state == "sent"
+
+
+def test_a_delivery_claimed_before_it_is_due_is_put_back_untouched(webhook_receiver):
+    webhook_receiver.endpoint()
+    later = timezone.now() + timedelta(minutes=5)
+    with transaction.atomic():
+        [delivery] = services.notify("person.enrolled", {"summary": "Ada"})
+        Notification.objects.filter(pk=delivery.pk).update(next_attempt_at=later)
+    webhook_receiver.received.clear()  # the on-commit attempt found it not due either
+
+    assert services.notification_deliver(notification_id=delivery.pk) is False
+
+    delivery = refreshed(delivery)
+    assert (delivery.state, delivery.attempts) == ("pending", 0)
+    assert delivery.next_attempt_at == later and webhook_receiver.received == []
+
+
 def test_an_email_server_that_is_down_is_retried(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9

@@ -71,7 +71,7 @@ class NewVisitorSerializer(serializers.Serializer):
 
 
 class VisitInputSerializer(serializers.Serializer):
-    """A visit to plan (POST) or change (PATCH: host, window, purpose)."""
+    """A visit to plan (`VisitChangeSerializer` takes a change)."""
 
     visitor = serializers.PrimaryKeyRelatedField(
         queryset=Visitor.objects.all(),

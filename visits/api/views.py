@@ -2,20 +2,19 @@
 and the two calls an invitation link makes, which need no login.
 
 A host (the Hosts role, and no other) sees and plans only the visits they host: they are the
-employee whose email address is their user's.
+employee whose email address is their user's (`selectors.host_limited_to`).
 """
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Employee, FacePhoto
-from accounts.roles import VISIT_PLANNERS, VISIT_READERS, VISIT_RUNNERS, HasRole, Role, roles_of
+from accounts.models import FacePhoto
+from accounts.roles import VISIT_PLANNERS, VISIT_READERS, VISIT_RUNNERS, HasRole
 from core.api import UPLOAD_ERRORS, ErrorSerializer
 from vision.faces.base import FaceRejected
 from visits import invitations, selectors, services
@@ -32,17 +31,6 @@ from visits.models import Visit
 REFUSALS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
 
 
-def _host_only(user) -> Employee | None:
-    """The employee a host-only user is, or None for the other roles; 403 when a host is no
-    employee (no employee has their email address)."""
-    if roles_of(user) != {Role.HOST}:
-        return None
-    employee = Employee.objects.filter(email__iexact=user.email, active=True).first()
-    if not user.email or employee is None:
-        raise PermissionDenied("No active employee has your email address: ask an admin.")
-    return employee
-
-
 class _VisitsApi:
     permission_classes = [HasRole]
     read_roles = VISIT_READERS
@@ -50,7 +38,7 @@ class _VisitsApi:
     serializer_class = VisitSerializer
 
     def get_queryset(self):
-        host = _host_only(self.request.user)
+        host = selectors.host_limited_to(self.request.user)
         return selectors.visits_list(host_id=host.pk if host else None)
 
 
@@ -75,7 +63,7 @@ class VisitListCreateApi(_VisitsApi, generics.ListAPIView):
     def get_queryset(self):
         filters = self.FilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        host = _host_only(self.request.user)
+        host = selectors.host_limited_to(self.request.user)
         if host is not None:
             filters.validated_data["host_id"] = host.pk
         return selectors.visits_list(**filters.validated_data)
@@ -91,7 +79,7 @@ class VisitListCreateApi(_VisitsApi, generics.ListAPIView):
         payload = VisitInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        host = _host_only(request.user)
+        host = selectors.host_limited_to(request.user)
         if host is not None:
             data["host"] = host
         visit = invitations.visit_plan(created_by=request.user, **data)
@@ -108,7 +96,7 @@ class VisitDetailApi(_VisitsApi, generics.RetrieveAPIView):
         visit = self.get_object()
         payload = VisitChangeSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        if _host_only(request.user) is not None:
+        if selectors.host_limited_to(request.user) is not None:
             payload.validated_data.pop("host", None)  # a host's visit stays theirs
         visit = services.visit_update(visit=visit, data=payload.validated_data)
         return Response(VisitSerializer(visit).data)
