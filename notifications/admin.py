@@ -8,11 +8,11 @@ from django.contrib import admin, messages
 
 from notifications import services
 from notifications.events import OPT_IN_EVENTS, Event
-from notifications.models import Notification, WebhookEndpoint
+from notifications.models import WEB_URL, Notification, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(assume_scheme="https", max_length=500)
+    url = forms.URLField(assume_scheme="https", max_length=500, validators=[WEB_URL])
     events = forms.MultipleChoiceField(
         choices=Event.choices,
         required=False,

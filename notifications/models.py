@@ -10,10 +10,17 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
 from notifications.events import OPT_IN_EVENTS, Event
+
+
+# Webhooks are POSTed over HTTP: ftp:// and the like, which Django's URL check allows, are not.
+WEB_URL = URLValidator(
+    schemes=["http", "https"], message="Enter an http:// or https:// URL.", code="not_web_url"
+)
 
 
 def new_webhook_secret() -> str:
@@ -28,7 +35,7 @@ def give_up_time() -> datetime:
 class WebhookEndpoint(models.Model):
     """A receiver of events: signed the Standard Webhooks way with its secret."""
 
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[WEB_URL])
     description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=100, default=new_webhook_secret)
     # The event names it wants; empty: every event that is not opt-in.

@@ -5,6 +5,7 @@ the Mosquitto broker at 127.0.0.1:1883."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import uuid
@@ -79,6 +80,8 @@ def smtp_inbox(settings) -> Iterator[list[Message]]:
     with socket.socket() as probe:  # a free port (aiosmtpd checks it by connecting to it)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # aiosmtpd logs each session from its own thread, which can outlive the test's log capture.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -34,6 +34,26 @@ def test_an_endpoint_is_added_with_its_events_and_a_generated_secret(admin, webh
     assert endpoint.secret.startswith("whsec_") and len(endpoint.secret) > 40
 
 
+@pytest.mark.parametrize(
+    "url", ["ftp://hooks.example.com/in", "file:///etc/passwd", "javascript:alert(1)"]
+)
+def test_an_endpoint_that_is_not_an_http_url_is_refused(admin, url):
+    response = admin.post(
+        f"{ENDPOINTS}add/",
+        {
+            "url": url,
+            "active": "on",
+            "secret": WebhookEndpoint._meta.get_field("secret").default(),
+            "notifications-TOTAL_FORMS": "0",
+            "notifications-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Enter an http:// or https:// URL." in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
 def test_send_test_signs_a_test_event_and_the_log_shows_it(admin, webhook_receiver):
     endpoint = webhook_receiver.endpoint(description="Security desk")
 
