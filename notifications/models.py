@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from notifications.events import OPT_IN_EVENTS, Event
 
-
 # Webhooks are POSTed over HTTP: ftp:// and the like, which Django's URL check allows, are not.
 WEB_URL = URLValidator(
     schemes=["http", "https"], message="Enter an http:// or https:// URL.", code="not_web_url"
