@@ -62,6 +62,21 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class KnownFieldsOnly(serializers.Serializer):
+    """The base of every input serializer: a field the endpoint does not take is a 400 naming
+    it, never dropped in silence (a photo sent where photos are not taken, a misspelt name)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            taken = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data.keys()) - taken)
+            if unknown:
+                raise exceptions.ValidationError(
+                    {name: ["This endpoint does not take this field."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
 # The Idempotency-Key a POST of an upload may carry (core/idempotency.py), and what it answers.
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.document_error_responses",
         "notifications.schema.add_event_components",
+        "imagesift.api_docs.tag_by_resource",
     ],
     # Names of the choice sets that several resources have a field of the same name for.
     "ENUM_NAME_OVERRIDES": {
