@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,17 @@ class MqttSubscription:
     prefix: str
     messages: list[tuple[str, dict]] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+
+    def wait_for(self, event: str, timeout_s: float = 5.0) -> dict:
+        """The first message of `event`, once it has arrived (messages of other events may come
+        before it); AssertionError after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for topic, message in list(self.messages):
+                if topic == f"{self.prefix}/{event}":
+                    return message
+            time.sleep(0.05)
+        raise AssertionError(f"no {event} message arrived in {timeout_s} s: {self.messages}")
 
 
 @pytest.fixture
