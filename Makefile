@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 PG_URL ?= postgres://postgres@127.0.0.1:5432/imagesift
+IMAGESIFT_ENV_FILE ?= .env
 export DJANGO_DEBUG ?= 1
 
 .PHONY: install run test test-sqlite test-postgres lint bench clean lambda-package
@@ -24,7 +25,15 @@ $(STAMP): requirements.txt requirements-local.txt requirements-dev.txt Makefile
 	$(BIN)/python -m pip install --quiet --no-deps $(NO_DEPS_REQUIREMENTS)
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(IMAGESIFT_ENV_FILE)
+
+# Development settings for manage.py run by hand (imagesift/settings.py reads them; the real
+# environment wins): written once if missing, git-ignored, left out of the Lambda package.
+$(IMAGESIFT_ENV_FILE):
+	@key=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') && test -n "$$key" \
+	  && (umask 077 && printf '%s\n' '# Development only, written by make: manage.py reads it.' \
+	    'DJANGO_DEBUG=1' "DJANGO_SECRET_KEY=$$key" > $@.tmp) && mv $@.tmp $@
+	@echo "Wrote $@: DJANGO_DEBUG=1 and a development secret key, for manage.py."
 
 $(CHROMIUM):
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \

@@ -2,12 +2,17 @@
 
 Fills a throwaway PostgreSQL database (imagesift_bench_images) with analyses spread like a real
 library: ~8 labels each (leaves of a ~300-name vocabulary drawn Zipf-like, plus their parents),
-~20 % with faces of ~500 people, ~2 % flagged, created over a year. Then times each search
-through the API (Django's test client: authentication, filters, cursor pagination, serializer),
-median of repeats, and prints the plans of the label and person queries. Last line: one JSON
-object with the medians.
+~20 % with faces of ~500 people, ~2 % flagged, ~30 % with a few lines of text read in them
+(words of a ~2,000-word vocabulary drawn Zipf-like, and numbers), created over a year. Then
+times each search through the API (Django's test client: authentication, filters, cursor
+pagination, serializer), median of repeats, and prints the plans of the label, person and text
+queries. Last line: one JSON object with the medians.
 
-    .venv/bin/python bench/image_search.py [--analyses 100000] [--repeat 15] [--reuse]
+    .venv/bin/python bench/image_search.py [--analyses 100000] [--repeat 15] [--reuse] [--sqlite]
+
+`--sqlite` runs the same on a throwaway SQLite file instead. There the text search scans the
+column (no trigram index), and "db ms" counts less than the database spent: SQLite finds rows
+as they are fetched, after the timed execute. Read its wall times.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ PAGE_SIZE = 50
 SLOW_MS = 50.0
 BATCH = 5000
 PEOPLE = 500
+TEXT_BOX = {"left": 0.2, "top": 0.4, "width": 0.5, "height": 0.08}
 
 # The vocabulary: parents, then leaves under them. Leaf names past the real ones are numbered.
 GROUPS: dict[tuple[str, ...], list[str]] = {
@@ -58,6 +64,13 @@ GROUPS: dict[tuple[str, ...], list[str]] = {
     ("Tool",): ["Hammer", "Scissors", "Knife", "Screwdriver", "Wrench"],
 }
 VOCABULARY_SIZE = 300
+# The text read in images: words drawn Zipf-like from WORDS_SIZE made-up words, the first and
+# the thousandth of which are real, so that the searches below have a common and a rare word.
+WORDS_SIZE = 2000
+COMMON_WORD, RARE_WORD, RARE_RANK = "EXIT", "ESPRESSO", 1000
+MISREAD_WORD = "ESPRES5O"  # the rare word with a letter misread: PostgreSQL's trigrams find it
+ABSENT_WORD = "QUAGGAZ"  # in no text: a search that must look at every row, or the index
+WITH_TEXT = 0.3
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,17 +80,32 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database of an earlier run if it is full"
     )
+    parser.add_argument(
+        "--sqlite",
+        action="store_true",
+        help=f"a throwaway SQLite file ({DATABASE}.sqlite3 in the temporary folder) instead",
+    )
     return parser.parse_args()
 
 
-def setup_django(reuse: bool) -> None:
-    import psycopg
+def setup_django(reuse: bool, sqlite: bool = False) -> None:
+    if sqlite:
+        path = Path(tempfile.gettempdir()) / f"{DATABASE}.sqlite3"
+        if not reuse:
+            for leftover in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        database_url = f"sqlite:///{path}"
+    else:
+        import psycopg
 
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as db:
-        exists = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
-        if not (reuse and exists):
-            db.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-            db.execute(f"CREATE DATABASE {DATABASE}")
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as db:
+            exists = db.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
+            ).fetchone()
+            if not (reuse and exists):
+                db.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+                db.execute(f"CREATE DATABASE {DATABASE}")
+        database_url = f"{SERVER.replace('postgresql', 'postgres')}/{DATABASE}"
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "imagesift.settings",
@@ -86,7 +114,7 @@ def setup_django(reuse: bool) -> None:
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "IMAGESIFT_SSL_REDIRECT": "0",  # plain HTTP, in-process
             "IMAGESIFT_API_RATE": "1000000/minute",
-            "DATABASE_URL": f"{SERVER.replace('postgresql', 'postgres')}/{DATABASE}",
+            "DATABASE_URL": database_url,
             "IMAGESIFT_MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "imagesift-bench-media"),
             "IMAGESIFT_LOG_LEVEL": "WARNING",
         }
@@ -95,8 +123,12 @@ def setup_django(reuse: bool) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.urls import get_resolver
 
     call_command("migrate", verbosity=0)
+    # The URLs (and with them DRF's views) first, as a server loads them: `core.api` imported
+    # on its own first would meet DRF's settings importing it back, half-initialised.
+    get_resolver().url_patterns  # noqa: B018
 
 
 def vocabulary() -> list[tuple[str, tuple[str, ...]]]:
@@ -116,6 +148,36 @@ def zipf_weights(count: int, exponent: float = 1.0) -> list[float]:
     return [1 / (rank + 1) ** exponent for rank in range(count)]
 
 
+def words() -> list[str]:
+    """WORDS_SIZE made-up words in upper case (signs, labels, screens), most common first, with
+    the common and the rare word at their ranks."""
+    rng = random.Random(11)
+    consonants, vowels = "BCDFGHKLMNPRSTVWZ", "AEIOU"
+    made: list[str] = []
+    seen = {COMMON_WORD, RARE_WORD, ABSENT_WORD}
+    while len(made) < WORDS_SIZE - 2:
+        word = "".join(
+            rng.choice(consonants) + rng.choice(vowels) for _ in range(rng.choice((2, 2, 3, 4)))
+        )
+        if word not in seen:
+            seen.add(word)
+            made.append(word)
+    made.insert(0, COMMON_WORD)
+    made.insert(RARE_RANK - 1, RARE_WORD)
+    return made
+
+
+def text_lines(rng: random.Random, vocabulary: list[str], weights: list[float]) -> list[str]:
+    """A few lines of text as OCR reads them: words, now and then a number."""
+    lines = []
+    for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6))):
+        line = rng.choices(vocabulary, weights, k=rng.choice((1, 2, 2, 3, 4)))
+        if rng.random() < 0.3:
+            line.append(f"{rng.randrange(1, 500)}.{rng.randrange(100):02d}")
+        lines.append(" ".join(line))
+    return lines
+
+
 def fill(total: int) -> dict:
     """Create `total` analyses with their label and face rows; returns what was made."""
     from django.db import connection, transaction
@@ -123,6 +185,7 @@ def fill(total: int) -> dict:
 
     from accounts.models import Person
     from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
+    from insight.services import text_for_search
 
     rng = random.Random(5)
     people = Person.objects.bulk_create(
@@ -134,6 +197,8 @@ def fill(total: int) -> dict:
     leaves.insert(4, leaves.pop(dog))
     leaf_weights = zipf_weights(len(leaves))
     person_weights = zipf_weights(len(people), 0.8)
+    text_words = words()
+    word_weights = zipf_weights(len(text_words))
     now = timezone.now()
     started = time.perf_counter()
     label_rows = face_rows = 0
@@ -163,6 +228,11 @@ def fill(total: int) -> dict:
             flagged = rng.random() < 0.02
             status = rng.choices(("done", "failed", "pending"), (0.985, 0.01, 0.005))[0]
             created = now - timedelta(seconds=rng.uniform(0, 365 * 24 * 3600))
+            read = (
+                text_lines(rng, text_words, word_weights)
+                if status == "done" and rng.random() < WITH_TEXT
+                else []
+            )
             analyses.append(
                 ImageAnalysis(
                     image=f"uploads/{created:%Y/%m/%d}/{uuid.uuid4().hex}.jpg",
@@ -184,6 +254,10 @@ def fill(total: int) -> dict:
                         else []
                     ),
                     moderation_flagged=flagged if status == "done" else None,
+                    text_lines=[
+                        {"text": line, "confidence": 93.5, "box": TEXT_BOX} for line in read
+                    ],
+                    text_content=text_for_search(read),
                     timings_ms={"labels": 120, "moderation": 40, "faces": 90, "text": 60},
                 )
             )
@@ -223,7 +297,7 @@ def fill(total: int) -> dict:
         print(f"\r{start + size:>7} analyses", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return {
         "fill_s": round(time.perf_counter() - started, 1),
         "label_rows": label_rows,
@@ -268,6 +342,12 @@ def search_cases() -> tuple[dict[str, dict], dict]:
         "label+person+since": {"label": "Dog", "person": typical["person"], "since": since},
         "deep cursor (90 %)": {"cursor_at": deep},
         "deep cursor (90 %), label=Dog": {"cursor_at": deep, "label": "Dog"},
+        f"text={COMMON_WORD.lower()} (common)": {"text": COMMON_WORD.lower()},
+        f"text={RARE_WORD.lower()} (rare)": {"text": RARE_WORD.lower()},
+        f"text={MISREAD_WORD.lower()} (misread)": {"text": MISREAD_WORD.lower()},
+        "text absent from every image": {"text": ABSENT_WORD.lower()},
+        "text (rare) + label=Dog": {"text": RARE_WORD.lower(), "label": "Dog"},
+        "deep cursor (90 %), text (common)": {"cursor_at": deep, "text": COMMON_WORD.lower()},
     }
     chosen = {
         "rare_label": rare,
@@ -344,12 +424,14 @@ def time_search(client, url: str, repeat: int) -> dict:
 
 
 def explain(case: dict) -> str:
-    """PostgreSQL's plan (EXPLAIN ANALYZE) of a search's page query, as the API runs it."""
+    """The plan of a search's page query as the API runs it (EXPLAIN ANALYZE on PostgreSQL)."""
+    from django.db import connection
     from django.utils.dateparse import parse_datetime
 
     from insight import selectors
 
     filters = {
+        "text": case.get("text", ""),
         "label": case.get("label", ""),
         "min_confidence": case.get("min_confidence"),
         "person_id": case.get("person"),
@@ -358,12 +440,17 @@ def explain(case: dict) -> str:
     queryset = selectors.analyses_search(**filters).order_by("-created_at", "-id")
     if "cursor_at" in case:
         queryset = queryset.filter(created_at__lt=case["cursor_at"])
-    return queryset[: PAGE_SIZE + 1].explain(analyze=True, buffers=True)
+    page = queryset[: PAGE_SIZE + 1]
+    if connection.vendor != "postgresql":
+        return page.explain()  # SQLite's plan: no timings
+    return page.explain(analyze=True, buffers=True)
 
 
 def main() -> None:
     args = parse_args()
-    setup_django(args.reuse)
+    setup_django(args.reuse, args.sqlite)
+    from django.db import connection
+
     from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
 
     made: dict = {}
@@ -371,11 +458,15 @@ def main() -> None:
         if ImageAnalysis.objects.exists():
             raise SystemExit(f"{DATABASE} holds another number of analyses: run without --reuse")
         made = fill(args.analyses)
+    elif not ImageAnalysis.objects.exclude(text_content="").exists():
+        raise SystemExit(f"{DATABASE} was filled with no text read: run without --reuse")
     cases, chosen = search_cases()
     client = api_client()
+    with_text = ImageAnalysis.objects.exclude(text_content="").count()
     print(
-        f"{ImageAnalysis.objects.count()} analyses, {AnalysisLabel.objects.count()} label rows, "
-        f"{AnalysisFace.objects.count()} faces; page of {PAGE_SIZE}, median of {args.repeat}"
+        f"{ImageAnalysis.objects.count()} analyses on {connection.vendor}, "
+        f"{AnalysisLabel.objects.count()} label rows, {AnalysisFace.objects.count()} faces, "
+        f"{with_text} with text; page of {PAGE_SIZE}, median of {args.repeat}"
     )
     print(f"{'search':<34} {'ms':>7} {'db ms':>7} {'queries':>7} {'rows':>5}")
     results = {}
@@ -394,6 +485,9 @@ def main() -> None:
         "person (fewest faces)",
         "label+person+since",
         "deep cursor (90 %), label=Dog",
+        f"text={RARE_WORD.lower()} (rare)",
+        "text absent from every image",
+        "deep cursor (90 %), text (common)",
     ):
         print(f"\nEXPLAIN ANALYZE — {name}\n{explain(cases[name])}")
     slow = [name for name, row in results.items() if row["ms"] > SLOW_MS]
@@ -401,6 +495,8 @@ def main() -> None:
         json.dumps(
             {
                 "analyses": ImageAnalysis.objects.count(),
+                "database": connection.vendor,
+                "with_text": with_text,
                 "page_size": PAGE_SIZE,
                 "median_ms": {name: row["ms"] for name, row in results.items()},
                 "db_ms": {name: row["db_ms"] for name, row in results.items()},

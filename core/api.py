@@ -77,6 +77,26 @@ class KnownFieldsOnly(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class KnownQueryOnly(KnownFieldsOnly):
+    """The base of every query-string filter: an unknown parameter is a 400 naming it, as in a
+    body; but the page (`page`, `cursor`, `page_size`) is the paginator's, and `format` is DRF's
+    choice of renderer, so those pass."""
+
+    passed_on = ("page", "cursor", "page_size", "format")
+
+    def to_internal_value(self, data):
+        if hasattr(data, "copy") and any(name in data for name in self.passed_on):
+            data = data.copy()
+            for name in self.passed_on:
+                data.pop(name, None)
+        return super().to_internal_value(data)
+
+
+class NoInput(KnownFieldsOnly):
+    """What an action that takes no body validates it with: anything sent is a 400, not
+    dropped."""
+
+
 # The Idempotency-Key a POST of an upload may carry (core/idempotency.py), and what it answers.
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

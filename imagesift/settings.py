@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -39,11 +40,17 @@ def env_list(name: str, default: str = "") -> list[str]:
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- core -------------------------------------------------------------------------------------
+# The development `.env` that `make run` writes (git-ignored, never in the Lambda package), so
+# that `manage.py` works on its own too; the real environment wins over it.
+load_dotenv(os.environ.get("IMAGESIFT_ENV_FILE") or BASE_DIR / ".env", override=False)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development).")
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for development: `make .env` writes both "
+            "to .env, which manage.py reads)."
+        )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 

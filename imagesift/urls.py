@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import views as people_api
 from recognition import views as recognition_views
 
+# The admin under ImageSift's name. Its header links the front desk, the site's home page
+# (templates/admin/base_site.html): no "View site" link beside it.
+admin.site.site_header = "ImageSift administration"
+admin.site.site_title = "ImageSift admin"
+admin.site.site_url = None
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("recognition.api.urls")),
@@ -21,7 +27,7 @@ urlpatterns = [
     path("kiosk/verify/", recognition_views.kiosk_verify, name="kiosk-verify"),
     path("on-site/", recognition_views.on_site, name="on-site"),
     path("on-site/muster/", recognition_views.on_site_muster, name="on-site-muster"),
-    path("photos/<int:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
+    path("photos/<id:photo_id>/", people_api.PhotoImageApi.as_view(), name="photo-image"),
     path("images/", include("insight.urls")),
     path("", include("visits.urls")),
     path("healthz", recognition_views.health, name="health"),

@@ -24,7 +24,7 @@ class ImageAnalysisAdmin(ViewAndDeleteOnly, admin.ModelAdmin):
         "page_link",
     ]
     list_filter = ["status", "moderation_flagged", "source", "engine"]
-    search_fields = ["original_name", "image", "content_sha256"]
+    search_fields = ["original_name", "image", "content_sha256", "text_content"]
     date_hierarchy = "created_at"
     actions = ["analyse_again"]
     readonly_fields = [field.name for field in ImageAnalysis._meta.fields]

@@ -53,6 +53,10 @@ class ImageAnalysis(models.Model):
     labels = models.JSONField(default=list, blank=True)
     moderation_labels = models.JSONField(default=list, blank=True)
     text_lines = models.JSONField(default=list, blank=True)
+    # The text lines as one string, what `?text=` searches. On PostgreSQL a trigram index of its
+    # upper case serves the search (migration 0003 makes it; it is not declared in Meta because
+    # SQLite, which searches it by a scan, has no such index).
+    text_content = models.TextField(blank=True, default="")
     timings_ms = models.JSONField(default=dict, blank=True)
     # None until analysed; True when any moderation label was found.
     moderation_flagged = models.BooleanField(null=True, blank=True)

@@ -1,4 +1,4 @@
-"""Writes of image insight: taking images in, analysing them, deleting them."""
+"""Writes of image insight: taking images in (once per image), analysing them, deleting them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.collection import face_collection
@@ -31,13 +31,13 @@ from insight.models import (
     ImageAnalysis,
     upload_path,
 )
-from insight.selectors import analysis_for_display
+from insight.selectors import analysis_for_display, analysis_of_content
 from vision.analysis import image_analyser
 from vision.analysis.base import ImageAnalyser, Label, ModerationLabel, TextLine
 from vision.boxes import BoxFraction
 from vision.errors import EngineUnavailable, ImageRejected
 from vision.faces.base import FaceCollection, FaceSearch
-from vision.images import PreparedImage, prepare_image
+from vision.images import PreparedImage, prepare_image, read_upload
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,16 @@ class Findings:
     timings_ms: dict[str, float]
 
 
-def image_submit(
+@dataclass(frozen=True)
+class Intake:
+    """What taking an image in gave: its analysis, and whether that analysis was there before
+    (the same image taken in earlier, asked the same of)."""
+
+    analysis: ImageAnalysis
+    reused: bool
+
+
+def image_intake(
     *,
     upload: IO[bytes] | bytes,
     source: str,
@@ -74,20 +83,31 @@ def image_submit(
     original_name: str = "",
     min_confidence: float | None = None,
     max_labels: int | None = None,
-) -> ImageAnalysis:
-    """Store an image under uploads/ and analyse it once the transaction commits.
+) -> Intake:
+    """Take an image in for analysis, once: the page, the API and `analyze` all come here.
+
+    When the same bytes were taken in before with the same minimum confidence and label count,
+    their analysis (done, or still under way) is the answer and nothing is stored (`reused`);
+    one that failed is not reused, and the image is analysed afresh. Otherwise the image is
+    stored under uploads/ and analysed once the transaction commits.
 
     Raises `ImageRejected` (nothing stored) when the upload is not a usable image.
     """
-    image = prepare_image(upload)
+    content = read_upload(upload)
+    sha256 = hashlib.sha256(content).hexdigest()
+    parameters = _parameters(min_confidence, max_labels)
+    earlier = analysis_of_content(sha256=sha256, **parameters)
+    if earlier is not None:  # no need to decode it again
+        return Intake(earlier, reused=True)
+    image = prepare_image(content)
     analysis = ImageAnalysis(
         source=source,
         uploaded_by=user if user is not None and user.is_authenticated else None,
         original_name=(original_name or getattr(upload, "name", "") or "")[:255],
-        content_sha256=hashlib.sha256(image.content).hexdigest(),
+        content_sha256=sha256,
         width=image.width,
         height=image.height,
-        **_parameters(min_confidence, max_labels),
+        **parameters,
     )
     # The row first, then the file, in one transaction: an S3 event for the new object (which
     # may come at once) then finds the row, or waits for it, and never registers it twice.
@@ -95,6 +115,10 @@ def image_submit(
     storage = analysis.image.storage
     try:
         with transaction.atomic():
+            _hold_content(sha256)
+            earlier = analysis_of_content(sha256=sha256, **parameters)
+            if earlier is not None:  # the same image, uploaded at the same moment, came first
+                return Intake(earlier, reused=True)
             analysis.image.name = name
             analysis.save()
             if storage.save(name, ContentFile(image.content)) != name:
@@ -103,7 +127,19 @@ def image_submit(
     except Exception:
         storage.delete(name)
         raise
-    return analysis
+    return Intake(analysis, reused=False)
+
+
+def _hold_content(sha256: str) -> None:
+    """Until the transaction ends, be the only one taking in these bytes: of two uploads of one
+    image at the same moment, the second waits, then finds the first's analysis.
+
+    On PostgreSQL a transaction-level advisory lock keyed by the digest; SQLite needs none, as
+    its transactions take the database's write lock when they begin (`IMMEDIATE`, settings).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(sha256[:15], 16)])
 
 
 def image_register_stored(*, name: str, source: str = ImageAnalysis.Source.BUCKET) -> ImageAnalysis:
@@ -245,6 +281,7 @@ def _result_fields(
             {"text": line.text, "confidence": round(line.confidence, 2), "box": line.box.as_dict()}
             for line in findings.text
         ],
+        "text_content": text_for_search(line.text for line in findings.text),
         "moderation_flagged": bool(findings.moderation),
         "timings_ms": findings.timings_ms,
         "status": ImageAnalysis.Status.DONE,
@@ -252,6 +289,12 @@ def _result_fields(
         "analysed_at": timezone.now(),
         "metadata_name": metadata_name_for(analysis.image.name),
     }
+
+
+def text_for_search(lines: Iterable[str]) -> str:
+    """The text lines as the one string `?text=` searches: space-separated, each line's runs
+    of spaces made one, so that a phrase read across two lines is found too."""
+    return " ".join(word for line in lines for word in line.split())
 
 
 def _label_dict(label: Label) -> dict:

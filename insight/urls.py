@@ -6,6 +6,6 @@ from insight import views
 
 urlpatterns = [
     path("", views.gallery, name="image-gallery"),
-    path("<int:analysis_id>/", views.image_page, name="image-page"),
-    path("<int:analysis_id>/delete/", views.image_delete, name="image-delete"),
+    path("<id:analysis_id>/", views.image_page, name="image-page"),
+    path("<id:analysis_id>/delete/", views.image_delete, name="image-delete"),
 ]

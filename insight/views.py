@@ -44,6 +44,13 @@ class SearchForm(forms.Form):
     """The gallery's search: the API's filters, as a GET form."""
 
     label = forms.CharField(required=False, max_length=100)
+    text = forms.CharField(
+        required=False,
+        min_length=2,
+        max_length=200,
+        label="Text in the image",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. a word on a sign"}),
+    )
     min_confidence = forms.FloatField(
         required=False, min_value=0, max_value=100, label="Minimum confidence (%)"
     )
@@ -69,6 +76,7 @@ class SearchForm(forms.Form):
         """The keyword arguments of `selectors.analyses_search` (a valid form only)."""
         data = self.cleaned_data
         filters = {
+            "text": data["text"].strip(),
             "label": data["label"].strip(),
             "min_confidence": data["min_confidence"],
             "person_id": data["person"],
@@ -85,6 +93,7 @@ class Card:
     analysis: ImageAnalysis
     top_labels: list[dict]
     face_count: int
+    people: list[str]  # the names of the enrolled people recognised, each once
 
 
 @dataclass(frozen=True)
@@ -141,14 +150,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             )
         except NotFound:
             raise Http404("That page of images does not exist.") from None
-        cards = [
-            Card(
-                analysis=analysis,
-                top_labels=most_specific_first(analysis.labels)[:CARD_LABELS],
-                face_count=len(analysis.faces.all()),
-            )
-            for analysis in analyses
-        ]
+        cards = [_card(analysis) for analysis in analyses]
         older, newer = _relative(pages.get_next_link()), _relative(pages.get_previous_link())
     context = {
         "form": form,
@@ -161,6 +163,17 @@ def gallery(request: HttpRequest) -> HttpResponse:
         "max_upload_mb": f"{settings.IMAGESIFT_MAX_UPLOAD_MB:g}",
     }
     return render(request, "insight/gallery.html", context)
+
+
+def _card(analysis: ImageAnalysis) -> Card:
+    faces = analysis.faces.all()  # prefetched, with their people
+    people = dict.fromkeys(face.person.name for face in faces if face.person is not None)
+    return Card(
+        analysis=analysis,
+        top_labels=most_specific_first(analysis.labels)[:CARD_LABELS],
+        face_count=len(faces),
+        people=list(people),
+    )
 
 
 def _relative(link: str | None) -> str:

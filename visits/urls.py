@@ -7,13 +7,13 @@ from visits import views
 urlpatterns = [
     path("visits/", views.visit_list, name="visits"),
     path("visits/new/", views.visit_plan, name="visit-plan"),
-    path("visits/<int:pk>/cancel/", views.visit_cancel, name="visit-page-cancel"),
+    path("visits/<id:pk>/cancel/", views.visit_cancel, name="visit-page-cancel"),
     path(
-        "visits/<int:pk>/invitation/",
+        "visits/<id:pk>/invitation/",
         views.visit_send_invitation,
         name="visit-page-invitation",
     ),
-    path("visits/<int:pk>/badge/", views.badge, name="visit-badge"),
-    path("visits/<int:pk>/check-out/", views.check_out, name="visit-check-out"),
+    path("visits/<id:pk>/badge/", views.badge, name="visit-badge"),
+    path("visits/<id:pk>/check-out/", views.check_out, name="visit-check-out"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from accounts.models import Employee, FacePhoto, Visitor
+from core.api import KnownFieldsOnly
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -94,9 +95,12 @@ class KeptBooleanField(serializers.BooleanField):
     default_empty_html = empty
 
 
-class PersonInputSerializer(serializers.Serializer):
+class PersonInputSerializer(KnownFieldsOnly):
     """What employees and visitors share. Uniqueness and the rest of the model's rules are
-    checked by the services, and answered in the same shape."""
+    checked by the services, and answered in the same shape. Photos are not taken here: a 400
+    says where they go."""
+
+    photos_path: str  # where a person's photos are sent instead
 
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True)
@@ -110,18 +114,34 @@ class PersonInputSerializer(serializers.Serializer):
         "empty withdraws it.",
     )
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as refused:
+            for name in ("image", "photos"):
+                if isinstance(refused.detail, dict) and name in refused.detail:
+                    refused.detail[name] = [
+                        "Photos are not taken here: send each one, as `image`, to "
+                        f"`POST {self.photos_path}`."
+                    ]
+            raise
+
 
 class EmployeeInputSerializer(PersonInputSerializer):
+    photos_path = "/api/v1/employees/{id}/photos/"
+
     staff_number = serializers.CharField(max_length=50)
     department = serializers.CharField(max_length=200, required=False, allow_blank=True)
     active = KeptBooleanField(required=False, help_text="Inactive employees are denied entry.")
 
 
 class VisitorInputSerializer(PersonInputSerializer):
+    photos_path = "/api/v1/visitors/{id}/photos/"
+
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class PhotoUploadSerializer(serializers.Serializer):
+class PhotoUploadSerializer(KnownFieldsOnly):
     # Empty files too go to the image check, which answers them as it does everywhere.
     image = serializers.FileField(
         allow_empty_file=True, help_text="A JPEG, PNG or WebP photo with exactly one face."

@@ -29,6 +29,7 @@ from core.api import (
     STORED_FILE_RESPONSES,
     UPLOAD_ERRORS,
     ErrorSerializer,
+    KnownQueryOnly,
     stored_file_response,
 )
 from core.idempotency import idempotent
@@ -58,6 +59,15 @@ class _PeopleListApi(_PeopleApi, generics.ListAPIView):
     """`GET`: the people, by name (`?search=`). `POST`: register one."""
 
     create_service: staticmethod
+    list_selector: staticmethod
+
+    class FilterSerializer(KnownQueryOnly):
+        search = serializers.CharField(required=False, allow_blank=True)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return self.list_selector(**filters.validated_data)
 
     def post(self, request):
         person = self.create_service(**self._valid_input(request))
@@ -101,9 +111,7 @@ class EmployeeListCreateApi(_PeopleListApi):
     input_serializer = EmployeeInputSerializer
     output_serializer = EmployeeOutputSerializer
     create_service = staticmethod(services.employee_create)
-
-    def get_queryset(self):
-        return selectors.employees_list(search=self.request.query_params.get("search", ""))
+    list_selector = staticmethod(selectors.employees_list)
 
 
 @_writes(["PUT", "PATCH"], 200, EmployeeInputSerializer, EmployeeOutputSerializer)
@@ -123,14 +131,7 @@ class VisitorListCreateApi(_PeopleListApi):
     input_serializer = VisitorInputSerializer
     output_serializer = VisitorOutputSerializer
     create_service = staticmethod(services.visitor_create)
-
-    class FilterSerializer(serializers.Serializer):
-        search = serializers.CharField(required=False, allow_blank=True)
-
-    def get_queryset(self):
-        filters = self.FilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.visitors_list(**filters.validated_data)
+    list_selector = staticmethod(selectors.visitors_list)
 
 
 @_writes(["PUT", "PATCH"], 200, VisitorInputSerializer, VisitorOutputSerializer)

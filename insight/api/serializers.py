@@ -27,3 +27,16 @@ class ImageAnalysisSerializer(AnalysisDocumentSerializer):
     def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class ImageTakenInSerializer(ImageAnalysisSerializer):
+    """The answer to an upload: the analysis, and whether it is one made before."""
+
+    reused = serializers.SerializerMethodField(
+        help_text="True: the same image (the same bytes) was uploaded before with the same "
+        "`min_confidence` and `max_labels`, and this is that analysis (done, or still under "
+        "way); nothing new was stored. False: a new analysis."
+    )
+
+    def get_reused(self, analysis: ImageAnalysis) -> bool:
+        return bool(self.context.get("reused"))

@@ -5,25 +5,25 @@ from recognition.api import views
 urlpatterns = [
     path("verifications/", views.VerificationListCreateApi.as_view(), name="verification-list"),
     path(
-        "verifications/<int:pk>/", views.VerificationDetailApi.as_view(), name="verification-detail"
+        "verifications/<id:pk>/", views.VerificationDetailApi.as_view(), name="verification-detail"
     ),
     path(
-        "verifications/<int:pk>/probe/",
+        "verifications/<id:pk>/probe/",
         views.VerificationProbeApi.as_view(),
         name="verification-probe",
     ),
     path(
-        "verifications/<int:pk>/feedback/",
+        "verifications/<id:pk>/feedback/",
         views.VerificationFeedbackApi.as_view(),
         name="verification-feedback",
     ),
     path(
-        "verifications/<int:pk>/check-in/",
+        "verifications/<id:pk>/check-in/",
         views.VerificationCheckInApi.as_view(),
         name="verification-check-in",
     ),
     path(
-        "verifications/<int:pk>/walk-in/",
+        "verifications/<id:pk>/walk-in/",
         views.VerificationWalkInApi.as_view(),
         name="verification-walk-in",
     ),

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -31,6 +32,9 @@ from core.api import (
     STORED_FILE_RESPONSES,
     UPLOAD_ERRORS,
     ErrorSerializer,
+    KnownFieldsOnly,
+    KnownQueryOnly,
+    NoInput,
     stored_file_response,
 )
 from core.idempotency import idempotent
@@ -59,14 +63,14 @@ class VerificationListCreateApi(generics.ListAPIView):
     serializer_class = VerificationSerializer
     parser_classes = [MultiPartParser, FormParser]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(KnownQueryOnly):
         decision = serializers.ChoiceField(choices=Verification.Decision.choices, required=False)
         channel = serializers.ChoiceField(choices=Verification.Channel.choices, required=False)
         person = serializers.IntegerField(required=False, source="person_id")
         since = serializers.DateTimeField(required=False)
         until = serializers.DateTimeField(required=False)
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(KnownFieldsOnly):
         # Empty files too go to the image check, which answers them as it does everywhere.
         image = serializers.FileField(
             allow_empty_file=True,
@@ -86,12 +90,6 @@ class VerificationListCreateApi(generics.ListAPIView):
                 raise serializers.ValidationError({"image": "Send an `image` or `frames`."})
             return data
 
-        channel = serializers.ChoiceField(
-            choices=[Verification.Channel.API, Verification.Channel.UI],
-            default=Verification.Channel.API,
-            help_text="`ui` when the front-desk page sends it.",
-        )
-
     def get_queryset(self):
         filters = self.FilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
@@ -106,7 +104,10 @@ class VerificationListCreateApi(generics.ListAPIView):
 
     @extend_schema(
         description="Verify the face in a photo: who it is and whether they may enter. "
-        "Every verification is recorded in the audit log.",
+        "Every verification is recorded in the audit log, its `channel` taken from how the "
+        "request arrived: `api` with a token, `ui` with a signed-in session (the front-desk "
+        "page). A client does not choose it: a `channel` field is a 400, like any field this "
+        "endpoint does not take.",
         request=InputSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={201: VerificationSerializer, **UPLOAD_ERRORS, **IDEMPOTENCY_ERRORS},
@@ -118,10 +119,18 @@ class VerificationListCreateApi(generics.ListAPIView):
         verification = services.verification_perform(
             upload=payload.validated_data.get("image"),
             frames=payload.validated_data.get("frames", []),
-            channel=payload.validated_data["channel"],
+            channel=_channel(request),
             operator=request.user,
         )
         return Response(VerificationSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+
+def _channel(request) -> str:
+    """Where a verification came from, by how its request was authenticated: a session is the
+    front-desk page (the kiosk has a view of its own), anything else an API client."""
+    if isinstance(request.successful_authenticator, SessionAuthentication):
+        return Verification.Channel.UI
+    return Verification.Channel.API
 
 
 class VerificationDetailApi(generics.RetrieveAPIView):
@@ -159,7 +168,7 @@ class VerificationFeedbackApi(generics.ListAPIView):
     serializer_class = FeedbackSerializer
     pagination_class = None
 
-    class FeedbackInputSerializer(serializers.Serializer):
+    class FeedbackInputSerializer(KnownFieldsOnly):
         verdict = serializers.ChoiceField(choices=DecisionFeedback.Verdict.choices)
         note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
         right_person = serializers.PrimaryKeyRelatedField(
@@ -208,6 +217,7 @@ class VerificationCheckInApi(APIView):
 
     @extend_schema(request=None, responses={200: VisitSerializer, **WRITE_REFUSALS})
     def post(self, request, pk: int) -> Response:
+        NoInput(data=request.data).is_valid(raise_exception=True)
         verification = get_object_or_404(Verification.objects.select_related("visit"), pk=pk)
         if verification.decision != Verification.Decision.VISITOR or verification.visit is None:
             raise serializers.ValidationError(
@@ -225,7 +235,7 @@ class VerificationWalkInApi(APIView):
     permission_classes = [HasRole]
     write_roles = VISITOR_MANAGERS
 
-    class WalkInInputSerializer(serializers.Serializer):
+    class WalkInInputSerializer(KnownFieldsOnly):
         name = serializers.CharField(max_length=200)
         company = serializers.CharField(max_length=200, required=False, allow_blank=True)
         host = serializers.PrimaryKeyRelatedField(
@@ -284,6 +294,7 @@ class GalleryMeasurementApi(APIView):
         request=None, responses={202: GalleryMeasurementSerializer, 403: ErrorSerializer}
     )
     def post(self, request) -> Response:
+        NoInput(data=request.data).is_valid(raise_exception=True)
         measurement = services.gallery_measurement_request(requested_by=request.user)
         return Response(
             GalleryMeasurementSerializer(measurement).data, status=status.HTTP_202_ACCEPTED
@@ -308,7 +319,7 @@ class MusterApi(APIView):
     permission_classes = [HasRole]
     write_roles = STAFF
 
-    class MusterInputSerializer(serializers.Serializer):
+    class MusterInputSerializer(KnownFieldsOnly):
         action = serializers.ChoiceField(
             choices=["start", "end"],
             help_text="`start` (the active muster is the answer if there is one) or `end`.",

@@ -94,7 +94,6 @@
     const form = new FormData();
     form.append("image", image, filename);
     frames.forEach((frame, number) => form.append("frames", frame, `frame-${number}.jpg`));
-    form.append("channel", "ui");
     const started = performance.now();
     try {
       const response = await fetch(verifyUrl, {
@@ -241,7 +240,9 @@
     result.hidden = false;
     $("announcer").textContent = [$("result-decision").textContent, $("result-name").textContent]
       .filter(Boolean).join(": ");
-    result.scrollIntoView({ block: "nearest", behavior: "smooth" });  // below the fold on phones
+    // Below the fold on phones; the decision, not the whole card, so that a tall card (a visitor
+    // with the check-in panel) does not scroll a tablet's page.
+    $("result-decision").scrollIntoView({ block: "nearest", behavior: "smooth" });
     // walk_in.js offers to register an unknown person from here.
     root.dispatchEvent(new CustomEvent("frontdesk:result", { detail: verification }));
   }

@@ -1,5 +1,6 @@
 /* The gallery's uploads: files dropped or chosen go to the image API one after another, each with
- * its progress bar, then its analysis status until done or failed. Plain JavaScript, no build
+ * its progress bar, then its analysis status until done or failed. An image analysed before (the
+ * API answers 200, `reused`) says so, with the link to that analysis. Plain JavaScript, no build
  * step; everything the API returns is put in the page as text. */
 "use strict";
 
@@ -110,10 +111,12 @@
     });
   }
 
+  const underWay = (analysis) => analysis.status === "pending" || analysis.status === "running";
+
   /** Poll the analysis until it is done or failed; its document, or null when it went away. */
   async function untilAnalysed(analysis) {
     let delay = 750;
-    while (analysis.status === "pending") {
+    while (underWay(analysis)) {
       await sleep(delay);
       delay = Math.min(delay * 1.5, 5000);
       const response = await fetch(onThisSite(analysis.url), {
@@ -135,13 +138,16 @@
     }
     setState(entry, "uploading", "Uploading…");
     const { status, body } = await send(entry);
-    if (status !== 202 || !body) {
+    const reused = status === 200 && body && body.reused === true;
+    if ((status !== 202 && !reused) || !body) {
       entry.progress.value = 0;
       setState(entry, "error", `Not uploaded: ${refusal(status, body)}`);
       announce(`${file.name} was not uploaded.`);
       return;
     }
-    setState(entry, "analysing", "Analysing…", onThisSite(body.page_url));
+    entry.item.dataset.reused = String(reused);
+    const waiting = reused ? "Already uploaded; analysing…" : "Analysing…";
+    setState(entry, "analysing", waiting, onThisSite(body.page_url));
     const analysis = await untilAnalysed(body);
     if (!analysis) {
       setState(entry, "error", "The image was deleted meanwhile.");
@@ -153,7 +159,8 @@
       const faces = (analysis.faces || []).length;
       const summary = [labels.join(", ") || "no labels", `${faces} face${faces === 1 ? "" : "s"}`];
       if (analysis.moderation && analysis.moderation.flagged) summary.push("flagged");
-      setState(entry, "done", `Done: ${summary.join(" · ")}.`, onThisSite(analysis.page_url));
+      const outcome = reused ? "Already analysed (not uploaded again)" : "Done";
+      setState(entry, "done", `${outcome}: ${summary.join(" · ")}.`, onThisSite(analysis.page_url));
     }
     announce(`${file.name}: ${entry.status.firstChild.textContent}`);
     refresh.hidden = false;

@@ -218,6 +218,53 @@ def test_three_indexed_photos_need_no_warning_on_the_list_or_the_page(admin, fac
     assert admin.get(f"{EMPLOYEES}add/").status_code == 200
 
 
+def indexed_photos_column(page: str) -> list[tuple[str, str]]:
+    """(name, indexed photos) of each row of a people list, in order."""
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    return [
+        (re.search(r'<th class="field-name">.*?>([^<]+)</a>', row).group(1), count)
+        for row in rows
+        for count in re.findall(r'<td class="field-photo_summary">(\d+)/', row)
+    ]
+
+
+@pytest.mark.parametrize("kind", ["employee", "visitor"])
+def test_the_people_lists_count_indexed_photos_and_sort_by_them(admin, faces, kind):
+    make_person = make_employee if kind == "employee" else make_visitor
+    url = EMPLOYEES if kind == "employee" else VISITORS
+    two = make_person("Ada Two")  # names in another order than their counts
+    enroll(two, *faces.of(FACE)[:2], faces.nonface()[0])  # the third is rejected
+    none = make_person("Bea None", consent=False)
+    enroll(none, faces.of(FACE)[2])  # waits for consent
+    one = make_person("Cy One")
+    enroll(one, faces.of(FACE)[3])
+
+    page = admin.get(url).content.decode()
+    assert "Indexed photos</a>" in page  # a sortable column's heading
+    column = list_display_position(admin, url, "photo_summary")
+    ascending = admin.get(url, {"o": str(column)}).content.decode()
+    descending = admin.get(url, {"o": f"-{column}"}).content.decode()
+
+    assert indexed_photos_column(page) == [("Ada Two", "2"), ("Bea None", "0"), ("Cy One", "1")]
+    assert indexed_photos_column(ascending) == [
+        ("Bea None", "0"),
+        ("Cy One", "1"),
+        ("Ada Two", "2"),
+    ]
+    assert [name for name, _ in indexed_photos_column(descending)] == [
+        "Ada Two",
+        "Cy One",
+        "Bea None",
+    ]
+
+
+def list_display_position(admin, url: str, field: str) -> int:
+    """The number the admin sorts a list column by (`?o=`): its place, counting the checkbox."""
+    page = admin.get(url).content.decode()
+    headings = re.findall(r'<th scope="col"\s+class="([^"]*)"', page)
+    return next(i for i, classes in enumerate(headings) if f"column-{field}" in classes)
+
+
 def test_the_visitor_list_searches_company(admin):
     make_visitor("Walk In", company="Acme")
     make_visitor("Courier", company="Parcels Ltd")

@@ -160,7 +160,6 @@ def test_creating_an_employee_with_consent_indexes_the_photos_sent_next(admin_ap
             "email": "jackie@example.com",
             "department": "Stunts",
             "consent_recorded_by": "HR (signed form)",
-            "kind": "visitor",  # read-only: ignored
         },
         format="json",
     )

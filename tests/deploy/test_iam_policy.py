@@ -143,7 +143,7 @@ def test_every_s3_request_of_the_storage_is_allowed(settings, monkeypatch, faces
         requests.add(s3_request("GetObject", kept.image.name))  # what the presigned link does
         people.photo_delete(photo=deleted)
         assert services.verification_probes_purge(now=timezone.now() + timedelta(days=366)) == 1
-        analysis = insight.image_submit(upload=sample_photo("coffee"), source="api")
+        analysis = insight.image_intake(upload=sample_photo("coffee"), source="api").analysis
         analysis.refresh_from_db()
         assert analysis.metadata_name.startswith("metadata/uploads/")
         insight.image_delete(analysis=analysis)

@@ -187,7 +187,7 @@ def test_files_the_api_refuses_say_why_each_on_its_own_line(gallery, tmp_path):
 def test_the_gallery_search_by_label_finds_the_cat_and_not_the_astronaut(gallery):
     page = gallery
     for name in ("chelsea", "astronaut"):
-        services.image_submit(upload=png_of(name), source="web", original_name=f"{name}.png")
+        services.image_intake(upload=png_of(name), source="web", original_name=f"{name}.png")
     page.reload()
     cards = page.get_by_test_id("image-card")
     expect(cards).to_have_count(2)
@@ -252,9 +252,9 @@ def test_a_pending_analysis_shows_analysing_and_updates_when_done(page, live_ser
 
 
 def test_an_admin_deletes_an_image_from_its_page(page, live_server, admin_user):
-    analysis = services.image_submit(
+    analysis = services.image_intake(
         upload=png_of("chelsea"), source="web", original_name="chelsea.png"
-    )
+    ).analysis
     stored = analysis.image.name
     sign_in(page, live_server, admin_user, path=f"/images/{analysis.pk}/")
 

@@ -30,7 +30,12 @@ def test_ten_concurrent_writers_all_succeed_and_leave_nothing_half_written(
     token = Token.objects.create(user=user_with_role(Role.ADMIN)).key
     people = [make_employee(f"Writer {number}") for number in range(WRITERS // 2)]
     portraits = [path.read_bytes() for path in faces.of("Jackie_Chan")[: WRITERS // 2]]
-    images = [sample_photo(name) for name in ("astronaut", "coffee", "chelsea")]
+    # Five different images: the same one twice would be one analysis (by its digest).
+    images = [
+        sample_photo(name, image_format)
+        for name in ("astronaut", "coffee", "chelsea")
+        for image_format in ("JPEG", "PNG")
+    ]
 
     def write(number: int) -> int:
         headers = {"Authorization": f"Token {token}"}
@@ -49,7 +54,7 @@ def test_ten_concurrent_writers_all_succeed_and_leave_nothing_half_written(
             files = {"image": ("photo.jpg", portrait, "image/jpeg")}
         else:
             url = f"{live_server.url}/api/v1/images/"
-            files = {"image": ("image.jpg", images[number % 3], "image/jpeg")}
+            files = {"image": ("image.jpg", images[number // 2], "image/jpeg")}
         return requests.post(url, headers=headers, files=files, timeout=120).status_code
 
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:

@@ -12,12 +12,15 @@ from rest_framework.test import APIClient
 
 from accounts.roles import EVERYONE, Role
 from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
+from insight.services import text_for_search
 from tests.factories import enroll, make_employee
+from tests.insight.pictures import sign
 from tests.uploads import BAD_UPLOAD_IDS, BAD_UPLOADS, media_files, sample_photo, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 URL = "/api/v1/images/"
+BOX = {"left": 0.1, "top": 0.1, "width": 0.5, "height": 0.1}
 
 
 def post_image(client: APIClient, content: bytes, name: str = "photo.jpg", **fields):
@@ -50,6 +53,46 @@ def test_an_upload_asks_for_its_own_confidence_and_label_count(api_client):
     assert analysis["parameters"] == {"min_confidence": 50.0, "max_labels": 2}
     assert len(analysis["labels"]) == 2
     assert all(label["confidence"] >= 50 for label in analysis["labels"])
+
+
+def test_the_same_image_uploaded_again_is_answered_200_with_its_analysis(api_client):
+    first = post_image(api_client, sample_photo("chelsea"), "chelsea.jpg")
+    files = media_files()
+
+    again = post_image(api_client, sample_photo("chelsea"), "copy-of-chelsea.jpg")
+
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert first.json()["reused"] is False
+    body = again.json()
+    assert body["reused"] is True and body["id"] == first.json()["id"]
+    assert body["status"] == "done" and "Cat" in {label["name"] for label in body["labels"]}
+    assert body["image"]["original_name"] == "chelsea.jpg"  # the first upload's
+    assert again["Content-Location"] == body["url"] and "Location" not in again
+    assert ImageAnalysis.objects.count() == 1 and media_files() == files
+    fewer = post_image(api_client, sample_photo("chelsea"), max_labels=1)
+    assert fewer.status_code == 202 and fewer.json()["reused"] is False  # asked for another
+
+
+def test_uploads_through_the_pages_session_are_recorded_as_web(api_client, client_as):
+    by_token = post_image(api_client, sample_photo("coffee"))
+    by_session = client_as(Role.FRONT_DESK).post(
+        URL, {"image": upload(sample_photo("chelsea"), "cat.jpg")}
+    )
+
+    assert (by_token.status_code, by_session.status_code) == (202, 202)
+    assert by_token.json()["image"]["source"] == ImageAnalysis.Source.API
+    assert by_session.json()["image"]["source"] == ImageAnalysis.Source.WEB
+    assert ImageAnalysis.objects.get(pk=by_session.json()["id"]).uploaded_by.username == (
+        "user-front_desk"
+    )
+
+
+def test_a_field_the_upload_does_not_take_is_400_naming_it(api_client):
+    response = post_image(api_client, sample_photo("coffee"), colour="red", max_labels=3)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"colour": ["This endpoint does not take this field."]}
+    assert not ImageAnalysis.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -106,7 +149,15 @@ def test_deleting_removes_the_image_its_metadata_and_analysis(api_client):
 
 
 # --- searching ------------------------------------------------------------------------------------
-def analysed(count: int = 1, *, labels=(), flagged: bool = False, days_ago: int = 1, person=None):
+def analysed(
+    count: int = 1,
+    *,
+    labels=(),
+    text: tuple[str, ...] = (),
+    flagged: bool = False,
+    days_ago: int = 1,
+    person=None,
+):
     """Analyses written straight to the tables (the search does not look at pixels)."""
     made = []
     for number in range(count):
@@ -128,6 +179,8 @@ def analysed(count: int = 1, *, labels=(), flagged: bool = False, days_ago: int 
                 }
                 for name, confidence in labels
             ],
+            text_lines=[{"text": line, "confidence": 95.0, "box": BOX} for line in text],
+            text_content=text_for_search(text),
         )
         AnalysisLabel.objects.bulk_create(
             AnalysisLabel(analysis=analysis, key=name.casefold(), name=name, confidence=confidence)
@@ -173,6 +226,35 @@ def test_search_by_label_confidence_person_moderation_and_time(api_client):
     assert ids(label="Giraffe") == set()
 
 
+def test_search_by_the_text_read_in_the_image(api_client):
+    exit_sign = analysed(labels=[("Sign", 90)], text=("EMERGENCY", "EXIT"))
+    menu = analysed(labels=[("Menu", 90)], text=("Espresso 2.50",), days_ago=2)
+    analysed(labels=[("Sign", 90)])
+
+    def ids(**filters) -> list[int]:
+        response = api_client.get(URL, filters)
+        assert response.status_code == 200, response.json()
+        return [item["id"] for item in response.json()["results"]]
+
+    assert ids(text="exit") == [exit_sign[0].pk]
+    assert ids(text="emergency exit") == [exit_sign[0].pk]
+    assert ids(text="ESPRESSO 2.5") == [menu[0].pk]
+    assert ids(text="exit", label="sign") == [exit_sign[0].pk]
+    assert ids(text="exit", label="menu") == []
+    assert ids(text="giraffe") == []
+    found = api_client.get(URL, {"text": "espresso"}).json()["results"][0]
+    assert [line["text"] for line in found["text"]] == ["Espresso 2.50"]
+
+
+def test_a_text_the_engine_read_is_found_by_it(api_client):
+    body = post_image(api_client, sign(("EMERGENCY EXIT", "Espresso 2.50")), "sign.png").json()
+    post_image(api_client, sample_photo("chelsea"), "chelsea.jpg")
+
+    found = api_client.get(URL, {"text": "espresso"}).json()["results"]
+
+    assert [item["id"] for item in found] == [body["id"]]
+
+
 def test_pages_are_cursors_newest_first(api_client):
     rows = analysed(7)
 
@@ -192,6 +274,10 @@ def test_pages_are_cursors_newest_first(api_client):
         ({"since": "yesterday"}, "since"),
         ({"min_confidence": "high"}, "min_confidence"),
         ({"status": "lost"}, "status"),
+        ({"text": "x"}, "text"),
+        ({"text": "x" * 201}, "text"),
+        ({"labels": "Dog"}, "labels"),  # not a filter: misspelt
+        ({"offset": "20"}, "offset"),  # not how pages go
     ],
 )
 def test_a_bad_filter_is_400_naming_it(api_client, filters, field):
@@ -200,6 +286,19 @@ def test_a_bad_filter_is_400_naming_it(api_client, filters, field):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert list(response.json()["errors"]) == [field]
+
+
+def test_the_cursor_and_page_size_are_the_only_other_parameters_taken(api_client):
+    analysed(3, labels=[("Dog", 95)])
+
+    first = api_client.get(URL, {"label": "dog", "page_size": 2})
+    second = api_client.get(first.json()["next"])
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "cursor=" in first.json()["next"] and len(second.json()["results"]) == 1
+    unknown = api_client.get(URL, {"label": "dog", "page_size": 2, "sort": "name"})
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"] == {"sort": ["This endpoint does not take this field."]}
 
 
 def test_a_face_of_an_enrolled_person_is_searchable_by_person(api_client, faces):
@@ -223,11 +322,20 @@ def test_the_schema_describes_the_analysis_document(api_client):
     schema = yaml.safe_load(api_client.get("/api/v1/schema/").content)
 
     assert {"get", "post"} <= set(schema["paths"][URL])
+    listing, upload_ = schema["paths"][URL]["get"], schema["paths"][URL]["post"]
+    assert {"text", "label", "cursor", "page_size"} <= {p["name"] for p in listing["parameters"]}
+    answers = upload_["responses"]
+    for status_code in ("200", "202"):
+        reference = answers[status_code]["content"]["application/json"]["schema"]["$ref"]
+        assert reference == "#/components/schemas/ImageTakenIn"
+    assert "reused" in answers["200"]["description"]
     assert {"get", "delete"} <= set(schema["paths"][URL + "{id}/"])
     components = schema["components"]["schemas"]
     assert {"labels", "moderation", "faces", "text", "timings_ms"} <= set(
         components["ImageAnalysis"]["properties"]
     )
+    assert components["ImageTakenIn"]["properties"]["reused"]["type"] == "boolean"
+    assert "reused" in components["ImageTakenIn"]["required"]
     assert set(components["Label"]["properties"]) == {
         "name",
         "confidence",

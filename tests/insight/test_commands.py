@@ -168,9 +168,9 @@ def submit_on_lambda(monkeypatch, content: bytes, name: str) -> ImageAnalysis:
     """Submit as on Lambda, whose async analysis never runs: the row is left pending."""
     with monkeypatch.context() as patch, on_lambda(patch) as invocations:
         invocations.expect()
-        analysis = services.image_submit(
+        analysis = services.image_intake(
             upload=content, source=ImageAnalysis.Source.API, original_name=name
-        )
+        ).analysis
     assert ImageAnalysis.objects.get(pk=analysis.pk).status == PENDING
     return analysis
 
@@ -190,6 +190,42 @@ def test_a_rerun_finishes_an_image_left_pending(tmp_path, monkeypatch):
     left_pending.refresh_from_db()
     assert left_pending.status == DONE and "Cat" in label_names(left_pending)
     assert left_pending.original_name == "cat.jpg"
+
+
+def test_an_image_taken_in_before_or_twice_in_a_run_is_analysed_once(tmp_path):
+    uploaded = services.image_intake(
+        upload=sample_photo("coffee"), source=ImageAnalysis.Source.WEB, original_name="cup.jpg"
+    ).analysis
+    (tmp_path / "coffee.jpg").write_bytes(sample_photo("coffee"))
+    (tmp_path / "chelsea.jpg").write_bytes(sample_photo("chelsea"))
+    (tmp_path / "chelsea-copy.jpg").write_bytes(sample_photo("chelsea"))
+
+    run = analyze(tmp_path, "--concurrency", 2, "--verbosity", 2)
+
+    assert run.error is None, run.stderr
+    assert run.stdout.splitlines()[-1] == (
+        "Images: 1 analysed, 2 skipped (already analysed), 0 failed."
+    )
+    assert f"{tmp_path / 'coffee.jpg'}: the same image as analysis {uploaded.pk}" in run.stdout
+    cats = ImageAnalysis.objects.filter(original_name__startswith="chelsea")
+    assert ImageAnalysis.objects.count() == 2 and cats.count() == 1
+    assert cats.get().status == DONE
+    assert ImageAnalysis.objects.get(pk=uploaded.pk).source == ImageAnalysis.Source.WEB
+
+
+def test_a_rerun_asking_for_other_labels_analyses_again(tmp_path):
+    (tmp_path / "chelsea.jpg").write_bytes(sample_photo("chelsea"))
+    assert analyze(tmp_path).error is None
+
+    rerun = analyze(tmp_path, "--max-labels", 1)
+
+    assert rerun.stdout.splitlines()[-1] == (
+        "Images: 1 analysed, 0 skipped (already analysed), 0 failed."
+    )
+    assert sorted(ImageAnalysis.objects.values_list("max_labels", flat=True)) == [
+        1,
+        django_settings.IMAGESIFT_LABELS_MAX_LABELS,
+    ]
 
 
 def test_pending_analyses_are_finished(monkeypatch):

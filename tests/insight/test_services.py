@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connections, transaction
 
 from accounts import services as people
 from insight import services
 from insight.documents import analysis_document
 from insight.models import AnalysisFace, AnalysisLabel, ImageAnalysis
 from tests.factories import enroll, make_employee
+from tests.insight.pictures import sign
 from tests.rekognition_stubs import stubbed_rekognition
 from tests.uploads import media_files, sample_photo
 from vision.errors import ImageRejected
@@ -27,7 +30,7 @@ CLI = ImageAnalysis.Source.CLI
 def submit(content: bytes, **options) -> ImageAnalysis:
     """Submit as a request does: the analysis runs once the transaction commits."""
     with transaction.atomic():
-        analysis = services.image_submit(upload=content, source=CLI, **options)
+        analysis = services.image_intake(upload=content, source=CLI, **options).analysis
         assert ImageAnalysis.objects.get(pk=analysis.pk).status == ImageAnalysis.Status.PENDING
     return ImageAnalysis.objects.get(pk=analysis.pk)
 
@@ -58,6 +61,95 @@ def test_an_image_is_stored_analysed_and_written_as_metadata():
     assert document["image"]["key"] == analysis.image.name
     assert AnalysisLabel.objects.filter(analysis=analysis, key="cat").exists()
     assert AnalysisLabel.objects.filter(analysis=analysis, key="animal").exists()
+
+
+def uploads() -> set[str]:
+    """The images in storage (the media folder is the whole session's)."""
+    return {name for name in media_files() if name.startswith("uploads/")}
+
+
+def test_the_same_image_taken_in_again_gets_its_analysis_and_nothing_is_stored():
+    before = uploads()
+    first = services.image_intake(upload=sample_photo("chelsea"), source=CLI, original_name="a")
+    stored = uploads()
+
+    again = services.image_intake(
+        upload=sample_photo("chelsea"), source=ImageAnalysis.Source.WEB, original_name="b"
+    )
+
+    assert (first.reused, again.reused) == (False, True)
+    assert again.analysis.pk == first.analysis.pk and ImageAnalysis.objects.count() == 1
+    assert again.analysis.status == ImageAnalysis.Status.DONE
+    assert (again.analysis.source, again.analysis.original_name) == (CLI, "a")  # the first's
+    assert uploads() == stored and len(stored - before) == 1
+    assert (
+        services.image_intake(upload=sample_photo("chelsea"), source=CLI).analysis == first.analysis
+    )
+
+
+def test_asked_for_other_labels_the_same_image_is_analysed_again():
+    default = services.image_intake(upload=sample_photo("chelsea"), source=CLI)
+    fewer = services.image_intake(upload=sample_photo("chelsea"), source=CLI, max_labels=2)
+    explicit = services.image_intake(
+        upload=sample_photo("chelsea"),
+        source=CLI,
+        min_confidence=settings.IMAGESIFT_LABELS_MIN_CONFIDENCE,
+        max_labels=settings.IMAGESIFT_LABELS_MAX_LABELS,
+    )
+
+    assert (default.reused, fewer.reused, explicit.reused) == (False, False, True)
+    assert explicit.analysis == default.analysis != fewer.analysis
+
+
+def test_an_image_whose_analysis_failed_is_analysed_afresh():
+    first = services.image_intake(upload=sample_photo("coffee"), source=CLI)
+    ImageAnalysis.objects.filter(pk=first.analysis.pk).update(
+        status=ImageAnalysis.Status.FAILED, failure_reason="The labels step failed: boom"
+    )
+
+    again = services.image_intake(upload=sample_photo("coffee"), source=CLI)
+
+    assert not again.reused and again.analysis.pk != first.analysis.pk
+    again.analysis.refresh_from_db()
+    assert again.analysis.status == ImageAnalysis.Status.DONE
+
+
+def test_an_image_still_pending_is_reused_as_it_is():
+    with transaction.atomic():  # as a request: analysed once this commits
+        first = services.image_intake(upload=sample_photo("coffee"), source=CLI)
+        again = services.image_intake(upload=sample_photo("coffee"), source=CLI)
+        assert again.reused and again.analysis.pk == first.analysis.pk
+        assert again.analysis.status == ImageAnalysis.Status.PENDING
+    assert ImageAnalysis.objects.get().status == ImageAnalysis.Status.DONE
+
+
+def test_the_same_image_taken_in_twice_at_once_is_stored_once():
+    content = sample_photo("astronaut")
+    start = threading.Barrier(2)
+    before = uploads()
+
+    def take_in(_: int) -> tuple[int, bool]:
+        try:
+            start.wait(timeout=10)
+            intake = services.image_intake(upload=content, source=CLI)
+            return intake.analysis.pk, intake.reused
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(take_in, range(2)))
+
+    assert sorted(reused for _, reused in answers) == [False, True]
+    assert len({pk for pk, _ in answers}) == 1
+    assert ImageAnalysis.objects.count() == 1 and len(uploads() - before) == 1
+
+
+def test_the_text_read_is_stored_as_one_searchable_string():
+    analysis = submit(sign(("EMERGENCY EXIT", "Espresso 2.50")))
+
+    assert [line["text"] for line in analysis.text_lines] == ["EMERGENCY EXIT", "Espresso 2.50"]
+    assert analysis.text_content == "EMERGENCY EXIT Espresso 2.50"
+    assert services.text_for_search(["  two   spaces ", "", "next"]) == "two spaces next"
 
 
 def test_labels_keep_to_the_confidence_and_count_asked_for():
@@ -106,7 +198,7 @@ def test_a_bad_upload_is_refused_and_nothing_is_kept(content):
     files_before = media_files()
 
     with pytest.raises(ImageRejected):
-        services.image_submit(upload=content, source=CLI)
+        services.image_intake(upload=content, source=CLI)
 
     assert not ImageAnalysis.objects.exists()
     assert media_files() == files_before

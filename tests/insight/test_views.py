@@ -15,6 +15,7 @@ from accounts.roles import Role
 from insight import services
 from insight.models import ImageAnalysis
 from tests.factories import enroll, make_employee
+from tests.insight.pictures import sign
 from tests.uploads import sample_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ ALL_ROLES = [Role.ADMIN, Role.FRONT_DESK, Role.API_CLIENT]
 
 def analysed(content: bytes, name: str) -> ImageAnalysis:
     """An image uploaded and analysed on the local engine, as the API does it."""
-    analysis = services.image_submit(upload=content, source="web", original_name=name)
+    analysis = services.image_intake(upload=content, source="web", original_name=name).analysis
     analysis.refresh_from_db()
     assert analysis.status == ImageAnalysis.Status.DONE, analysis.failure_reason
     return analysis
@@ -135,11 +136,30 @@ def test_the_person_select_offers_enrolled_people_and_finds_their_faces(client_a
     assert (str(jackie.pk), "Jackie Chan (employee)") in options
     assert not any("Nobody Enrolled" in text for _, text in options)
     assert card_names(client.get(GALLERY, {"person": jackie.pk})) == ["jackie.jpg"]
+    assert re.findall(r'data-testid="card-person">([^<]*)<', page) == ["Jackie Chan"]
     unknown = client.get(GALLERY, {"person": jackie.pk + 100})
     assert card_names(unknown) == []
     assert f'<option value="{jackie.pk + 100}" selected>Person #{jackie.pk + 100}' in (
         unknown.content.decode()
     )
+
+
+def test_the_search_form_finds_the_text_read_in_an_image(client_as, cat_and_astronaut):
+    analysed(sign(("EMERGENCY EXIT", "Espresso 2.50")), "sign.png")
+    client = client_as(Role.FRONT_DESK)
+
+    page = client.get(GALLERY).content.decode()
+    assert '<label for="id_text">Text in the image</label>' in page
+    assert card_names(client.get(GALLERY, {"text": "espresso"})) == ["sign.png"]
+    assert card_names(client.get(GALLERY, {"text": " Emergency  EXIT "})) == ["sign.png"]
+    assert card_names(client.get(GALLERY, {"text": "exit", "label": "cat"})) == []
+    assert card_names(client.get(GALLERY, {"text": "giraffe"})) == []
+    found = client.get(GALLERY, {"text": "espresso"}).content.decode()
+    assert 'value="espresso"' in found and "Images found" in found
+
+    refused = client.get(GALLERY, {"text": "e"})
+    assert card_names(refused) == []
+    assert "Ensure this value has at least 2 characters (it has 1)." in refused.content.decode()
 
 
 def test_older_images_are_a_cursor_page_away(client_as):

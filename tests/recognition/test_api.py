@@ -227,8 +227,11 @@ def test_a_visitor_outside_the_window_is_refused_with_the_reason(front_desk, fac
 
 
 def test_every_verification_is_audited_with_operator_and_channel(front_desk, employee, probe):
+    signed_in = APIClient()
+    signed_in.force_login(front_desk.user)  # the front-desk page calls the API with its session
+
     via_api = post_verification(front_desk, probe).json()
-    via_page = post_verification(front_desk, probe, channel="ui").json()
+    via_page = post_verification(signed_in, probe).json()
 
     rows = {row.pk: row for row in Verification.objects.all()}
     assert rows[via_api["id"]].channel == "api"
@@ -240,15 +243,30 @@ def test_every_verification_is_audited_with_operator_and_channel(front_desk, emp
         assert row.probe_image.name in media_files()
 
 
-def test_channel_cli_is_not_for_the_api(front_desk, probe):
-    response = post_verification(front_desk, probe, channel="cli")
+@pytest.mark.parametrize("channel", ["ui", "api", "kiosk", "cli"])
+def test_a_client_does_not_choose_its_channel(front_desk, probe, channel):
+    response = post_verification(front_desk, probe, channel=channel)
+
     assert response.status_code == 400
-    assert "channel" in response.json()["errors"]
+    assert response.json()["errors"] == {"channel": ["This endpoint does not take this field."]}
     assert not Verification.objects.exists()
 
 
+def test_a_token_is_the_api_channel_and_a_session_the_front_desk(
+    api_as, client_as, employee, probe
+):
+    by_token = post_verification(api_as(Role.API_CLIENT), probe)
+    by_session = post_verification(client_as(Role.FRONT_DESK), probe)
+
+    assert (by_token.status_code, by_session.status_code) == (201, 201)
+    assert (by_token.json()["channel"], by_session.json()["channel"]) == ("api", "ui")
+    rows = Verification.objects.in_bulk([by_token.json()["id"], by_session.json()["id"]])
+    assert rows[by_token.json()["id"]].channel == Verification.Channel.API
+    assert rows[by_session.json()["id"]].channel == Verification.Channel.UI
+
+
 def test_a_missing_image_field_is_400_naming_the_field(front_desk):
-    response = front_desk.post(URL, {"channel": "api"}, format="multipart")
+    response = front_desk.post(URL, {}, format="multipart")
 
     assert response.status_code == 400
     body = response.json()

@@ -116,7 +116,7 @@ def test_a_bad_frame_is_400_naming_it_and_nothing_is_recorded(front_desk, live_b
 
 
 def test_neither_image_nor_frames_is_400(front_desk):
-    response = front_desk.post(URL, {"channel": "api"}, format="multipart")
+    response = front_desk.post(URL, {}, format="multipart")
 
     assert response.status_code == 400
     assert "image" in response.json()["errors"]

@@ -32,7 +32,7 @@ def stranger(faces) -> str:
 @pytest.fixture
 def unknown_answer(front_desk, employee, faces, stranger) -> dict:
     """The front desk's verification of the stranger's first photo: unknown."""
-    answer = post_verification(front_desk, faces.of(stranger)[0].read_bytes(), channel="ui")
+    answer = post_verification(front_desk, faces.of(stranger)[0].read_bytes())
     assert answer.status_code == 201
     assert answer.json()["decision"] == Verification.Decision.UNKNOWN
     return answer.json()

@@ -59,7 +59,7 @@ def test_a_visit_from_invitation_to_erasure(
     assert enrolled.json()["state"] == "indexed"
 
     # Arrives, is verified and checked in.
-    answer = post_verification(desk, faces.of(FACE)[1].read_bytes(), channel="ui").json()
+    answer = post_verification(desk, faces.of(FACE)[1].read_bytes()).json()
     assert (answer["decision"], answer["visit"]["id"], answer["can_check_in"]) == (
         "visitor",
         visit_id,

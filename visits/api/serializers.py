@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Employee, Visitor
 from accounts.selectors import photo_for_display
+from core.api import KnownFieldsOnly
 from visits.models import Visit
 
 
@@ -64,13 +65,13 @@ class VisitSerializer(serializers.ModelSerializer):
         return reverse("visit-badge", args=[visit.pk]) if visit.badge_number else None
 
 
-class NewVisitorSerializer(serializers.Serializer):
+class NewVisitorSerializer(KnownFieldsOnly):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class VisitInputSerializer(serializers.Serializer):
+class VisitInputSerializer(KnownFieldsOnly):
     """A visit to plan (`VisitChangeSerializer` takes a change)."""
 
     visitor = serializers.PrimaryKeyRelatedField(
@@ -102,7 +103,7 @@ class VisitInputSerializer(serializers.Serializer):
         return attrs
 
 
-class VisitChangeSerializer(serializers.Serializer):
+class VisitChangeSerializer(KnownFieldsOnly):
     host = serializers.PrimaryKeyRelatedField(
         queryset=Employee.objects.all(), required=False, allow_null=True
     )
@@ -125,7 +126,7 @@ class InvitationSerializer(serializers.Serializer):
         return settings.IMAGESIFT_PRIVACY_NOTICE_VERSION
 
 
-class EnrolmentInputSerializer(serializers.Serializer):
+class EnrolmentInputSerializer(KnownFieldsOnly):
     consent = serializers.BooleanField(
         help_text="The visitor consents to their face being recorded: must be true."
     )

@@ -4,15 +4,11 @@ from visits.api import views
 
 urlpatterns = [
     path("visits/", views.VisitListCreateApi.as_view(), name="visit-list"),
-    path("visits/<int:pk>/", views.VisitDetailApi.as_view(), name="visit-detail"),
-    path("visits/<int:pk>/check-in/", views.VisitCheckInApi.as_view(), name="visit-check-in-api"),
-    path(
-        "visits/<int:pk>/check-out/", views.VisitCheckOutApi.as_view(), name="visit-check-out-api"
-    ),
-    path("visits/<int:pk>/cancel/", views.VisitCancelApi.as_view(), name="visit-cancel"),
-    path(
-        "visits/<int:pk>/invitation/", views.VisitInvitationApi.as_view(), name="visit-invitation"
-    ),
+    path("visits/<id:pk>/", views.VisitDetailApi.as_view(), name="visit-detail"),
+    path("visits/<id:pk>/check-in/", views.VisitCheckInApi.as_view(), name="visit-check-in-api"),
+    path("visits/<id:pk>/check-out/", views.VisitCheckOutApi.as_view(), name="visit-check-out-api"),
+    path("visits/<id:pk>/cancel/", views.VisitCancelApi.as_view(), name="visit-cancel"),
+    path("visits/<id:pk>/invitation/", views.VisitInvitationApi.as_view(), name="visit-invitation"),
     path("invitations/<str:token>/", views.InvitationApi.as_view(), name="invitation-api"),
     path(
         "invitations/<str:token>/enrolment/",

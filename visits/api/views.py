@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import FacePhoto
 from accounts.roles import VISIT_PLANNERS, VISIT_READERS, VISIT_RUNNERS, HasRole
-from core.api import UPLOAD_ERRORS, ErrorSerializer
+from core.api import UPLOAD_ERRORS, ErrorSerializer, KnownQueryOnly, NoInput
 from vision.faces.base import FaceRejected
 from visits import invitations, selectors, services
 from visits.api.serializers import (
@@ -47,7 +47,7 @@ class VisitListCreateApi(_VisitsApi, generics.ListAPIView):
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(KnownQueryOnly):
         status = serializers.ChoiceField(choices=Visit.Status.choices, required=False)
         host = serializers.IntegerField(required=False, source="host_id")
         visitor = serializers.IntegerField(required=False, source="visitor_id")
@@ -110,6 +110,7 @@ class _VisitActionApi(_VisitsApi, APIView):
 
     @extend_schema(request=None, responses={200: VisitSerializer, **REFUSALS})
     def post(self, request, pk: int):
+        NoInput(data=request.data).is_valid(raise_exception=True)
         visit = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(VisitSerializer(self.perform(visit, request.user)).data)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import queue
 import signal
@@ -60,9 +59,10 @@ class Command(BaseCommand):
         "Analyse the images (jpg, jpeg, png, webp) of a file, a folder (recursively) or an S3 "
         "prefix (s3://bucket/prefix). Objects under uploads/ of the site's own bucket are "
         "analysed where they are; other images are copied into uploads/. Re-running skips "
-        "images already analysed (same content, or same stored object) and finishes those left "
-        "pending, so an interrupted run is resumed by running it again. Exits with status 1 "
-        "when any image could not be analysed."
+        "images already analysed (the same content asked the same of, or the same stored "
+        "object), as the page and the API do, and finishes those left pending, so an "
+        "interrupted run is resumed by running it again. Exits with status 1 when any image "
+        "could not be analysed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -109,8 +109,6 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         self.counts: Counter[str] = Counter()  # outcomes by kind
         self.ignored = 0  # files that are not images, by their extension
-        self.seen_digests: set[str] = set()  # content analysed by this run: duplicates skip
-        self.seen_lock = threading.Lock()
         image_analyser(), face_collection()  # a misconfigured engine fails here, once
 
         try:
@@ -217,31 +215,17 @@ class Command(BaseCommand):
             return ItemResult(FAILED, item.label, f"{type(error).__name__}: {error}")
 
     def _analyse_content(self, item: Item) -> ItemResult:
-        """A file or an object of another bucket: skipped when its content was analysed already,
-        finished when left pending, else stored under uploads/ and analysed."""
+        """A file or an object of another bucket, taken in as an upload is: skipped when the
+        same image was analysed already (or is being analysed), finished when left pending,
+        else stored under uploads/ and analysed."""
         try:
             content = item.read()
         except OSError as error:
             return ItemResult(FAILED, item.label, f"unreadable: {error.strerror or error}")
         except (BotoCoreError, ClientError) as error:
             return ItemResult(FAILED, item.label, f"cannot be downloaded: {error}")
-        digest = hashlib.sha256(content).hexdigest()
-        with self.seen_lock:
-            if digest in self.seen_digests:
-                return ItemResult(SKIPPED, item.label, "the same image as another of this run")
-            self.seen_digests.add(digest)
-        known = dict(
-            ImageAnalysis.objects.filter(content_sha256=digest)
-            .order_by("pk")
-            .values_list("pk", "status")
-        )
-        finished = {ImageAnalysis.Status.DONE, ImageAnalysis.Status.FAILED}
-        if finished & set(known.values()):
-            return ItemResult(SKIPPED, item.label, "already analysed")
-        if known:
-            return self._finish_pending(item.label, next(iter(known)))
         try:
-            analysis = services.image_submit(
+            intake = services.image_intake(
                 upload=content,
                 source=ImageAnalysis.Source.CLI,
                 original_name=item.original_name,
@@ -251,6 +235,11 @@ class Command(BaseCommand):
             return ItemResult(
                 FAILED, item.label, f"unreadable ({rejected.code}): {rejected.message}"
             )
+        analysis = intake.analysis
+        if intake.reused and analysis.status == ImageAnalysis.Status.PENDING:
+            return self._finish_pending(item.label, analysis.pk)
+        if intake.reused:
+            return ItemResult(SKIPPED, item.label, f"the same image as analysis {analysis.pk}")
         # Outside a transaction the analysis ran as the image was stored; on Lambda it is queued.
         return self._result(item.label, analysis.pk)
 
@@ -289,6 +278,8 @@ class Command(BaseCommand):
             return ItemResult(
                 FAILED, label, f"analysis {analysis_id} failed: {row['failure_reason']}"
             )
+        if row["status"] == ImageAnalysis.Status.RUNNING:  # claimed by another run or thread
+            return ItemResult(SKIPPED, label, f"analysis {analysis_id} is under way elsewhere")
         return ItemResult(
             PENDING, label, f"analysis {analysis_id} left pending (the engine is unavailable?)"
         )
