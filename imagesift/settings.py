@@ -313,13 +313,15 @@ IMAGESIFT_PROBE_RETENTION_DAYS = env_int("IMAGESIFT_PROBE_RETENTION_DAYS", 30)
 IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS = env_int("IMAGESIFT_REJECTED_PHOTO_RETENTION_DAYS", 30)
 # The liveness challenge (a burst of frames of the head turning): `off`; `advisory` (checked and
 # recorded when frames are sent); `required` (nobody is admitted without a passed check).
+# The choices of both liveness settings (not itself from the environment).
+IMAGESIFT_LIVENESS_POLICIES = ("off", "advisory", "required")
 IMAGESIFT_LIVENESS = env_str("IMAGESIFT_LIVENESS", "advisory")
 IMAGESIFT_LIVENESS_MAX_FRAMES = env_int("IMAGESIFT_LIVENESS_MAX_FRAMES", 30)
-if IMAGESIFT_LIVENESS not in {"off", "advisory", "required"}:
+if IMAGESIFT_LIVENESS not in IMAGESIFT_LIVENESS_POLICIES:
     raise ImproperlyConfigured("IMAGESIFT_LIVENESS: off, advisory or required.")
 # The same, at the unattended kiosk (/kiosk/): nobody there sees a photo held up to the camera.
 IMAGESIFT_KIOSK_LIVENESS = env_str("IMAGESIFT_KIOSK_LIVENESS", "required")
-if IMAGESIFT_KIOSK_LIVENESS not in {"off", "advisory", "required"}:
+if IMAGESIFT_KIOSK_LIVENESS not in IMAGESIFT_LIVENESS_POLICIES:
     raise ImproperlyConfigured("IMAGESIFT_KIOSK_LIVENESS: off, advisory or required.")
 # --- visits -----------------------------------------------------------------------------------
 # A visitor verified inside their visit's window is checked in by the verification itself

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.roles import ADMINS, has_role
-from recognition import plots, selectors, services
+from recognition import measuring, plots, selectors, services
 from recognition.calibration import BIN_WIDTH, histogram
 from recognition.models import DecisionFeedback, Verification
 
@@ -95,7 +95,7 @@ class VerificationAdmin(admin.ModelAdmin):
         if not has_role(request.user, *ADMINS):
             raise PermissionDenied("Calibration is for admins.")
         if request.method == "POST":
-            services.gallery_measurement_request(requested_by=request.user)
+            measuring.gallery_measurement_request(requested_by=request.user)
             self.message_user(request, "Measuring the gallery: the result shows here once done.")
             return redirect("admin:recognition_calibration")
         data = selectors.calibration_read()

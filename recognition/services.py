@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -18,17 +18,14 @@ from django.utils import timezone
 from accounts.collection import face_collection
 from accounts.models import Person, Visitor
 from accounts.selectors import (
-    one_face_per_person,
     people_by_keys,
-    people_enrolled,
     photos_needing_reindex,
 )
 from accounts.services import photo_enroll
-from core.jobs import WorkQueue, schedule
 from notifications.events import Event
 from notifications.services import notify
 from recognition.decisions import decide
-from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
+from recognition.models import DecisionFeedback, Verification
 from vision import liveness
 from vision.errors import ImageRejected
 from vision.faces.base import FaceCollection
@@ -37,18 +34,6 @@ from vision.liveness import Liveness, LivenessResult
 from visits.models import Visit
 from visits.selectors import visits_at_door
 from visits.services import PLANNED, visit_check_in
-
-MEASURE_GALLERY_TASK = "recognition.tasks.measure_gallery"
-GALLERY_MEASURING = WorkQueue(
-    GalleryMeasurement,
-    "state",
-    pending=GalleryMeasurement.State.PENDING,
-    running=GalleryMeasurement.State.RUNNING,
-)
-MEASUREMENT_WAITING = [GalleryMeasurement.State.PENDING, GalleryMeasurement.State.RUNNING]
-CLOSEST_PAIRS = 10  # the nearest pairs of people a measurement lists (duplicates show there)
-
-LIVENESS_POLICIES = ("off", "advisory", "required")
 
 
 def verification_perform(
@@ -67,8 +52,9 @@ def verification_perform(
     Raises `ImageRejected` for unusable uploads (nothing is recorded then).
     """
     policy = liveness_policy or settings.IMAGESIFT_LIVENESS
-    if policy not in LIVENESS_POLICIES:
-        raise ValueError(f"liveness_policy: one of {', '.join(LIVENESS_POLICIES)}, not {policy!r}")
+    if policy not in settings.IMAGESIFT_LIVENESS_POLICIES:
+        choices = ", ".join(settings.IMAGESIFT_LIVENESS_POLICIES)
+        raise ValueError(f"liveness_policy: one of {choices}, not {policy!r}")
     started = time.perf_counter()
     burst = [_frame(number, frame) for number, frame in enumerate(frames, start=1)]
     image = prepare_image(upload) if upload is not None else burst[len(burst) // 2]
@@ -345,56 +331,3 @@ def feedback_check(
         raise ValidationError(
             {"enrol_probe": f"No consent is recorded for {right_person.name}: record it first."}
         )
-
-
-# --- calibration ------------------------------------------------------------------------------
-def gallery_measurement_request(
-    *, requested_by: AbstractBaseUser | None = None
-) -> GalleryMeasurement:
-    """Ask for the gallery to be measured in the background; a measurement already waiting
-    is the answer instead of a second one."""
-    with transaction.atomic():
-        waiting = GalleryMeasurement.objects.filter(state__in=MEASUREMENT_WAITING).first()
-        if waiting is not None:
-            return waiting
-        measurement = GalleryMeasurement.objects.create(
-            requested_by_name=_signed_in(requested_by)[1]
-        )
-        schedule(MEASURE_GALLERY_TASK, measurement.pk)
-    return measurement
-
-
-def gallery_measure(*, measurement_id: int) -> bool:
-    """The body of the measuring task: claim, measure with no transaction open, write back."""
-    return GALLERY_MEASURING.process(measurement_id, _measure_claimed)
-
-
-def _measure_claimed(measurement_id: int, claimed_at: datetime) -> bool:
-    """For a sample of enrolled people, the similarity of their first photo to the nearest
-    other person (`recognition.calibration` says what that estimates)."""
-    collection = face_collection()
-    probes = one_face_per_person(
-        collection.model_key, limit=settings.IMAGESIFT_CALIBRATION_SAMPLE_PEOPLE
-    )
-    nearest: list[float] = []
-    pairs: dict[tuple[int, int], float] = {}
-    for person_id, face_id in probes:
-        like = collection.people_like_face(face_id, count=2)  # their own person, and the next
-        other = next((m for m in like if m.person_key != str(person_id)), None)
-        if other is None or not other.person_key.isdigit():
-            continue  # alone in the gallery, or a face of no person of ours
-        nearest.append(other.similarity)
-        pair = (min(person_id, int(other.person_key)), max(person_id, int(other.person_key)))
-        pairs[pair] = max(pairs.get(pair, 0.0), other.similarity)
-    closest = sorted(pairs.items(), key=lambda item: item[1], reverse=True)[:CLOSEST_PAIRS]
-    return GALLERY_MEASURING.finish(
-        measurement_id,
-        claimed_at,
-        state=GalleryMeasurement.State.DONE,
-        finished_at=timezone.now(),
-        engine=collection.name,
-        face_model=collection.model_name[:200],
-        people_enrolled=people_enrolled().count(),
-        nearest_similarities=sorted(nearest),
-        closest_pairs=[[first, second, similarity] for (first, second), similarity in closest],
-    )

@@ -5,7 +5,7 @@ import logging
 
 from zappa.asynchronous import task
 
-from recognition import services
+from recognition import measuring, services
 
 logger = logging.getLogger(__name__)
 
@@ -13,12 +13,12 @@ logger = logging.getLogger(__name__)
 @task
 def measure_gallery(measurement_id: int) -> None:
     """Measure how near each other the enrolled people are (calibration)."""
-    services.gallery_measure(measurement_id=measurement_id)
+    measuring.gallery_measure(measurement_id=measurement_id)
 
 
 def requeue_stale_measurements(event: dict | None = None, context: object = None) -> int:
     """Queue again a measurement left waiting, or whose task was lost (every 15 minutes)."""
-    return services.GALLERY_MEASURING.requeue_stale(measure_gallery)
+    return measuring.GALLERY_MEASURING.requeue_stale(measure_gallery)
 
 
 def purge_expired_probes(event: dict | None = None, context: object = None) -> int:

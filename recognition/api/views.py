@@ -38,7 +38,7 @@ from core.api import (
     stored_file_response,
 )
 from core.idempotency import idempotent
-from recognition import muster, selectors, services, walk_in
+from recognition import measuring, muster, selectors, services, walk_in
 from recognition.api.serializers import (
     CalibrationSerializer,
     FeedbackSerializer,
@@ -295,7 +295,7 @@ class GalleryMeasurementApi(APIView):
     )
     def post(self, request) -> Response:
         NoInput(data=request.data).is_valid(raise_exception=True)
-        measurement = services.gallery_measurement_request(requested_by=request.user)
+        measurement = measuring.gallery_measurement_request(requested_by=request.user)
         return Response(
             GalleryMeasurementSerializer(measurement).data, status=status.HTTP_202_ACCEPTED
         )

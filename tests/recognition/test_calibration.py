@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.collection import face_collection
 from accounts.models import FacePhoto
 from accounts.roles import Role
-from recognition import calibration, selectors, services, tasks
+from recognition import calibration, measuring, selectors, tasks
 from recognition.models import DecisionFeedback, GalleryMeasurement, Verification
 from tests.aws import on_lambda
 from tests.factories import enroll, make_employee, make_visitor
@@ -24,7 +24,7 @@ TWIN = "Jackie_Chan"
 
 def measure() -> GalleryMeasurement:
     with transaction.atomic():
-        measurement = services.gallery_measurement_request()
+        measurement = measuring.gallery_measurement_request()
     measurement.refresh_from_db()
     return measurement
 
@@ -109,8 +109,8 @@ def test_a_measurement_finds_each_persons_nearest_other_and_the_closest_pair(gal
 
 def test_a_measurement_asked_for_while_one_waits_is_that_one(gallery):
     with transaction.atomic():
-        first = services.gallery_measurement_request()
-        second = services.gallery_measurement_request()
+        first = measuring.gallery_measurement_request()
+        second = measuring.gallery_measurement_request()
 
     assert first.pk == second.pk
     assert GalleryMeasurement.objects.count() == 1
@@ -121,7 +121,7 @@ def test_a_lost_measurement_is_measured_by_the_sweep(gallery, settings):
     with pytest.MonkeyPatch.context() as lambda_env, on_lambda(lambda_env) as invocations:
         invocations.expect(1)  # on Lambda the task is sent elsewhere: lost, here
         with transaction.atomic():
-            lost = services.gallery_measurement_request()
+            lost = measuring.gallery_measurement_request()
     GalleryMeasurement.objects.filter(pk=lost.pk).update(
         created_at=timezone.now() - timedelta(hours=1)
     )
