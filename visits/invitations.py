@@ -81,17 +81,20 @@ def visit_plan(
 
 def visit_invite(*, visit: Visit, by: AbstractBaseUser | None = None) -> Visit:
     """Email the visitor their invitation (again, if it was sent before) and announce
-    `visit.invited`. Raises `ValidationError` when the visitor has no email address, or the
-    visit is not one still to come."""
+    `visit.invited`. Raises `ValidationError` when the visitor has no email address, the visit
+    is not one still to come, or its link was used already (it works once)."""
     visitor = visit.visitor
     if visitor is None or not visitor.email:
         raise ValidationError({"visitor": "The visitor has no email address to invite."})
     if visit.status not in PLANNED or visit.ends_at <= timezone.now():
         raise ValidationError({"status": "Only a visit still to come can be invited."})
+    if visit.self_enrolled_at is not None:
+        raise ValidationError(
+            {"status": "The visitor already enrolled through this visit's invitation."}
+        )
     with transaction.atomic():
         Visit.objects.filter(pk=visit.pk, status__in=PLANNED).update(
-            status=Visit.Status.INVITED if not visit.self_enrolled_at else visit.status,
-            invited_at=timezone.now(),
+            status=Visit.Status.INVITED, invited_at=timezone.now()
         )
         visit.refresh_from_db()
         email_personal(

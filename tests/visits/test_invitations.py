@@ -206,6 +206,20 @@ def test_a_link_enrols_once(guest, visit, token, good_photo, faces):
     assert APIClient().get(api_url(token)).status_code == 409
 
 
+def test_a_visitor_who_enrolled_is_not_invited_again(api_as, visit, token, good_photo, smtp_inbox):
+    assert enrol(token, good_photo).status_code == 201
+
+    response = api_as(Role.FRONT_DESK).post(f"{VISITS}{visit.pk}/invitation/")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "status": ["The visitor already enrolled through this visit's invitation."]
+    }
+    visit.refresh_from_db()
+    assert (visit.status, visit.invited_at) == (Visit.Status.EXPECTED, None)
+    assert smtp_inbox == []
+
+
 @pytest.mark.parametrize(
     "forge",
     [

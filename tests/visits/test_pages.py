@@ -207,6 +207,17 @@ def test_buttons_for_visits_still_to_come_and_a_badge_for_who_is_in(desk, host):
     assert "Cancelled" in cancelled_row and "cancel-visit" not in cancelled_row
 
 
+def test_a_visitor_who_enrolled_through_the_invitation_is_not_invited_again(desk):
+    visitor = make_visitor("Ada Soon", email="ada@example.com", starts_in=timedelta(hours=2))
+    visit = visitor.visits.get()
+    Visit.objects.filter(pk=visit.pk).update(self_enrolled_at=timezone.now())
+
+    row = rows(desk.get(LIST))[visit.pk]
+
+    assert "send-invitation" not in row and 'data-testid="self-enrolled"' in row
+    assert 'data-testid="cancel-visit"' in row
+
+
 def test_a_host_sees_only_the_visits_they_host(host_client, host):
     own = make_visitor("Mine", host=host, status=Visit.Status.CHECKED_IN).visits.get()
     other_host = make_employee("Other Host", email="other@example.com")
