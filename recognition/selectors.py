@@ -35,8 +35,10 @@ def verifications_list(
 ) -> QuerySet[Verification]:
     """Verifications, newest first, filtered by what is given."""
     queryset = Verification.objects.select_related(
-        "person", "person__employee", "person__visitor", "visit", "visit__host"
-    ).prefetch_related("person__photos")
+        "person", "person__employee", "person__visitor", "visit__host", "visit__visitor"
+    ).prefetch_related(
+        "person__employee__photos", "person__visitor__photos", "visit__visitor__photos"
+    )
     if decision:
         queryset = queryset.filter(decision=decision)
     if channel:

@@ -56,13 +56,18 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
     """Check a visitor out from the on-site list."""
     _staff_only(request, "Checking out")
     visit = get_object_or_404(Visit.objects.select_related("visitor"), pk=pk)
+    _act(request, services.visit_check_out, visit, f"{visit.visitor} is checked out.")
+    return redirect("on-site")
+
+
+def _act(request: HttpRequest, action, visit: Visit, done: str) -> None:
+    """Run a button's service on the visit, saying what it did, or why it was refused."""
     try:
-        services.visit_check_out(visit=visit, by=request.user)
+        action(visit=visit, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{visit.visitor} is checked out.")
-    return redirect("on-site")
+        messages.success(request, done)
 
 
 @require_GET
@@ -256,14 +261,8 @@ def _back_to_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_to_act_on(request, pk)
-    try:
-        services.visit_cancel(visit=visit, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"The visit of {visit.visitor or 'an erased visitor'} is cancelled."
-        )
+    who = visit.visitor or "an erased visitor"
+    _act(request, services.visit_cancel, visit, f"The visit of {who} is cancelled.")
     return _back_to_list(request)
 
 
@@ -271,10 +270,6 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_send_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_to_act_on(request, pk)
-    try:
-        invitations.visit_invite(visit=visit, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"An invitation is emailed to {visit.visitor.email}.")
+    email = visit.visitor.email if visit.visitor else ""
+    _act(request, invitations.visit_invite, visit, f"An invitation is emailed to {email}.")
     return _back_to_list(request)

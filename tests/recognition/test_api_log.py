@@ -7,13 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as people
 from accounts.roles import Role
 from recognition.models import Verification
-from tests.factories import make_employee, post_verification
+from tests.factories import make_employee, make_visitor, post_verification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -130,3 +132,18 @@ def test_the_probe_is_for_role_holders_only(api_as, front_desk, probe, who):
     client = APIClient() if who == "anonymous" else api_as(None)
 
     assert client.get(f"{URL}{body['id']}/probe/").status_code in (401, 403)
+
+
+def test_reading_the_log_costs_the_same_queries_however_many_visits_it_shows(api_as):
+    client = api_as(Role.API_CLIENT)
+
+    def visitors_verified(count: int) -> int:
+        for number in range(count):
+            visitor = make_visitor(f"Visitor {number}", host=make_employee(f"Host {number}"))
+            log(1, decision="visitor", person=visitor, visit=visitor.visits.get())
+        with CaptureQueriesContext(connection) as read:
+            assert client.get(URL).status_code == 200
+        return len(read.captured_queries)
+
+    one = visitors_verified(1)
+    assert visitors_verified(4) == one  # visit, visitor, host and photos are read in bulk
